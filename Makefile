@@ -1,0 +1,45 @@
+# Two commands do all the set-up on a fresh machine: `make dev` and `make test`.
+# Everything they need is installed from the project's own files (pip, npm, Debian packages).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8443
+export PORT
+
+.PHONY: dev test bench install system-deps python-deps node-deps frontend clean
+
+install: system-deps python-deps node-deps
+
+# Chromium drives the end-to-end tests (Debian's build; Playwright never downloads a browser).
+system-deps:
+	@command -v chromium >/dev/null && command -v node >/dev/null || { \
+	  echo "installing Debian packages: chromium nodejs npm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium $$(command -v node >/dev/null || echo nodejs npm); }
+
+python-deps: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node-deps: frontend/node_modules/.installed
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The production bundle (content-hashed files in frontend/dist), used by infra, the local stack and the tests.
+frontend: node-deps
+	cd frontend && npm run --silent build
+
+dev: install frontend
+	$(PY) -m devstack --port $(PORT)
+
+test: install frontend
+	cd frontend && npm test --silent
+	$(PY) -m pytest
+
+bench: install frontend
+	@set -e; for b in bench/*.py; do echo "== $$b"; $(PY) $$b; done
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist .devstack .pytest_cache
