@@ -1,0 +1,361 @@
+"""The newsroom's storage rules as plain functions: how an item the app sends becomes the item a
+table stores, how versions, ownership and tombstones evolve, and what clients get back.
+
+Nothing here knows about Lambda, AppSync or boto3: the resolver, the publisher, the local stack
+and the legacy migration (tools/) all call these functions, so a rule changes in one place.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from handlers.entities import INDEX_ATTRIBUTES, SYSTEM_ATTRIBUTES, Entity
+from handlers.errors import ValidationError
+
+# DynamoDB refuses items over 400 KB; AppSync refuses subscription messages over 240 KB. Every
+# write through the API must fit both, so that subscribers always receive the whole item.
+DYNAMODB_ITEM_LIMIT = 400 * 1024
+SUBSCRIPTION_MESSAGE_LIMIT = 240 * 1024
+# Room for the rest of the subscription message around the item (op, id, version, author...).
+_MESSAGE_ENVELOPE = 1024
+
+DEFAULT_RETENTION_DAYS = 30
+MAX_ID_LENGTH = 256
+
+# Durations the app has stored as "M:SS" (or "H:MM:SS") strings; the API stores seconds.
+DURATION_FIELDS = ("duration", "audioDuration")
+# Legacy conductors carry `date`/`startTime`; the schedule index reads `scheduledDate`.
+LEGACY_SCHEDULE_FIELDS = (("date", "scheduledDate"), ("startTime", "scheduledTime"))
+# Base64 audio embedded in items (legacy `audioData`, any "data:audio/..." string).
+EMBEDDED_AUDIO_FIELD = "audioData"
+_DATA_AUDIO = re.compile(r"^\s*data:audio/", re.IGNORECASE)
+_CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d+)?)\s*$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+# ---------------------------------------------------------------------------------- helpers
+def epoch_ms(value: Any) -> int | None:
+    """Epoch milliseconds from what old and new data hold: a number (ms) or an ISO-8601 string
+    (`2025-11-18T07:30:00.000Z`; no zone = UTC). None when the value is neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, Decimal)) or (isinstance(value, float) and math.isfinite(value)):
+        return int(value)
+    if isinstance(value, str) and _ISO_DATETIME.match(value.strip()):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return int(moment.timestamp() * 1000)
+    return None
+
+
+def seconds(value: Any, field: str = "duration") -> Any:
+    """Seconds from a duration: numbers stay, "M:SS" / "H:MM:SS" / "90" strings are converted."""
+    if not isinstance(value, str):
+        return value
+    clock = _CLOCK.match(value)
+    if clock:
+        hours, minutes, secs = clock.groups()
+        total = int(hours or 0) * 3600 + int(minutes) * 60 + float(secs)
+        return int(total) if total == int(total) else total
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValidationError(
+            f"{field} must be a number of seconds or \"M:SS\", not {value[:40]!r}"
+        ) from None
+    return int(number) if number == int(number) else number
+
+
+def generate_id(entity: Entity, now_ms: int) -> str:
+    """An id in the app's own form (`news-<ms>`) plus a random suffix, so two items created in
+    the same millisecond never collide."""
+    return f"{entity.id_prefix}-{now_ms}-{secrets.token_hex(3)}"
+
+
+def client_id(value: Any) -> str:
+    """A client-chosen id as stored: legacy numeric ids become strings; empty, over-long or
+    control-character ids are refused."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValidationError("id must be a string such as \"news-1731913200000\"")
+    item_id = str(value)
+    if not item_id.strip() or item_id != item_id.strip():
+        raise ValidationError("id must not be empty or start/end with spaces")
+    if len(item_id) > MAX_ID_LENGTH or any(ord(char) < 32 for char in item_id):
+        raise ValidationError(
+            f"id must be at most {MAX_ID_LENGTH} printable characters"
+        )
+    return item_id
+
+
+def _storable(value: Any, path: str) -> Any:
+    """Floats → Decimal (DynamoDB's number type) at any depth; lists and maps keep their order
+    and content; embedded base64 audio is refused wherever it hides."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(f"{path} must be a finite number")
+        return Decimal(str(value))
+    if isinstance(value, str):
+        if _DATA_AUDIO.match(value):
+            raise _embedded_audio(path)
+        return value
+    if isinstance(value, dict):
+        if EMBEDDED_AUDIO_FIELD in value and value[EMBEDDED_AUDIO_FIELD]:
+            raise _embedded_audio(f"{path}.{EMBEDDED_AUDIO_FIELD}")
+        return {str(key): _storable(inner, f"{path}.{key}") for key, inner in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(inner, f"{path}[{n}]") for n, inner in enumerate(value)]
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValidationError(f"{path} must be a finite number")
+    return value
+
+
+def _embedded_audio(path: str) -> ValidationError:
+    return ValidationError(
+        f"{path} holds base64 audio: audio belongs in the media bucket. Upload it with "
+        "saveAudioFile and store the returned audioUrl/audioKey instead."
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Decimals back to int/float, at any depth (what JSON clients expect)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(inner) for inner in value]
+    return value
+
+
+# ----------------------------------------------------------------------------- normalise
+def normalise(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
+    """The app's fields of one item, cleaned for storage.
+
+    - Empty values: a top-level field that is None or "" is removed, so "cleared", "null" and
+      "undefined" all read back as absent (the app tests fields for truthiness; index keys such
+      as `scheduledDate` cannot be empty strings). Inside lists and maps nothing is removed:
+      conductor `segments`, `sounds`, journal `newsIds` and block `items` are kept as sent,
+      in order.
+    - `duration` / `audioDuration` "M:SS" → seconds; top-level `...At` ISO strings → epoch ms.
+    - Legacy `date` / `startTime` also fill `scheduledDate` / `scheduledTime` when absent.
+    - Server-set fields (`version`, `createdAt`, ..., `deletedAt`) and index attributes are
+      dropped: only the server sets them.
+    - Base64 audio anywhere → ValidationError; floats → Decimal. Idempotent.
+    """
+    if not isinstance(data, dict):
+        raise ValidationError(f"a {entity.type_name} must be a JSON object of its fields")
+    clean: dict[str, Any] = {}
+    for field, value in data.items():
+        field = str(field)
+        if field in SYSTEM_ATTRIBUTES or field in INDEX_ATTRIBUTES:
+            continue
+        if value is None or value == "":
+            continue
+        if field in DURATION_FIELDS:
+            value = seconds(value, field)
+        elif field.endswith("At") and isinstance(value, str):
+            value = epoch_ms(value) if epoch_ms(value) is not None else value
+        clean[field] = _storable(value, field)
+    for legacy, current in LEGACY_SCHEDULE_FIELDS:
+        if current not in clean and isinstance(clean.get(legacy), str):
+            clean[current] = clean[legacy]
+    if entity.scheduled and "scheduledDate" in clean and not isinstance(clean["scheduledDate"], str):
+        raise ValidationError("scheduledDate must be a date string YYYY-MM-DD")
+    return clean
+
+
+# ------------------------------------------------------------------------------------ size
+def dynamodb_size(value: Any) -> int:
+    """Bytes DynamoDB counts for a value (names + values; numbers and containers as documented
+    by DynamoDB, rounded up)."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    if isinstance(value, bool) or value is None:
+        return 1
+    if isinstance(value, (int, float, Decimal)):
+        return 1 + (len(str(abs(value)).replace(".", "")) + 1) // 2
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    if isinstance(value, dict):
+        return 3 + sum(1 + dynamodb_size(k) + dynamodb_size(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return 3 + sum(1 + dynamodb_size(v) for v in value)
+    return len(str(value))
+
+
+def subscription_size(item: dict[str, Any]) -> int:
+    """Bytes of the subscription message carrying this item (the item travels JSON-encoded
+    inside a JSON message, so its quotes are escaped once more)."""
+    return len(json.dumps(json.dumps(to_client(item)))) + _MESSAGE_ENVELOPE
+
+
+def fits_subscription(item: dict[str, Any]) -> bool:
+    return subscription_size(item) <= SUBSCRIPTION_MESSAGE_LIMIT
+
+
+def check_size(item: dict[str, Any]) -> None:
+    """ValidationError before writing an item DynamoDB (400 KB) or a subscription message
+    (240 KB) could not carry."""
+    size = dynamodb_size(item)
+    if size > DYNAMODB_ITEM_LIMIT:
+        raise ValidationError(
+            f"item is {size // 1024} KB, over DynamoDB's {DYNAMODB_ITEM_LIMIT // 1024} KB item "
+            "limit: shorten the text or move attachments to the media bucket"
+        )
+    size = subscription_size(item)
+    if size > SUBSCRIPTION_MESSAGE_LIMIT:
+        raise ValidationError(
+            f"item is {size // 1024} KB as a change message, over AppSync's "
+            f"{SUBSCRIPTION_MESSAGE_LIMIT // 1024} KB subscription limit: shorten the text or "
+            "move attachments to the media bucket"
+        )
+
+
+# --------------------------------------------------------------------------- life cycle
+def new_item(
+    entity: Entity,
+    data: dict[str, Any],
+    *,
+    item_id: str | None,
+    owner_id: str,
+    updated_by: str,
+    now_ms: int,
+    created_at: int | None = None,
+) -> dict[str, Any]:
+    """The stored form of a new item (version 1). `item_id` None → a generated id;
+    `created_at` lets the migration keep a legacy creation time (default `now_ms`)."""
+    if not owner_id:
+        raise ValidationError("an item needs an owner (the creator's sub)")
+    item = normalise(entity, data)
+    item.update(
+        id=generate_id(entity, now_ms) if item_id is None else client_id(item_id),
+        version=1,
+        createdAt=now_ms if created_at is None else int(created_at),
+        updatedAt=now_ms,
+        ownerId=owner_id,
+        updatedBy=updated_by,
+        liveList=entity.name,
+        changeFeed=entity.name,
+    )
+    return item
+
+
+def version_of(item: dict[str, Any]) -> int:
+    """The stored version; items written outside the API before versioning count as 0."""
+    return int(item.get("version") or 0)
+
+
+def _next_write(current: dict[str, Any], updated_by: str, now_ms: int) -> dict[str, Any]:
+    """System fields every write sets: version+1, and an `updatedAt` that never goes back (the
+    change feed is ordered by it)."""
+    return {
+        "version": version_of(current) + 1,
+        "updatedAt": max(int(now_ms), int(current.get("updatedAt") or 0) + 1),
+        "updatedBy": updated_by,
+    }
+
+
+def replaced_item(
+    entity: Entity, current: dict[str, Any], data: dict[str, Any], *, updated_by: str, now_ms: int
+) -> dict[str, Any]:
+    """The stored form after an update: the whole document is replaced (fields absent from
+    `data` disappear); id, createdAt and ownerId carry over from `current`."""
+    item = normalise(entity, data)
+    item.update(
+        id=current["id"],
+        createdAt=int(current.get("createdAt") or now_ms),
+        ownerId=current.get("ownerId") or updated_by,
+        liveList=entity.name,
+        changeFeed=entity.name,
+        **_next_write(current, updated_by, now_ms),
+    )
+    return item
+
+
+def tombstone(
+    current: dict[str, Any],
+    *,
+    updated_by: str,
+    now_ms: int,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+) -> dict[str, Any]:
+    """A soft delete: the item leaves the live list, stays in the change feed (subscribers and
+    catching-up clients see a delete) and is purged by TTL after `retention_days`."""
+    item = {key: value for key, value in current.items() if key != "liveList"}
+    item.update(_next_write(current, updated_by, now_ms))
+    item["deletedAt"] = item["updatedAt"]
+    item["purgeAt"] = item["updatedAt"] // 1000 + retention_days * 86400
+    return item
+
+
+def restored(current: dict[str, Any], *, updated_by: str, now_ms: int) -> dict[str, Any]:
+    """A tombstone brought back to life, with a new version."""
+    item = {key: value for key, value in current.items() if key not in ("deletedAt", "purgeAt")}
+    item.update(_next_write(current, updated_by, now_ms))
+    item["liveList"] = item["changeFeed"]
+    return item
+
+
+def is_tombstone(item: dict[str, Any] | None) -> bool:
+    return bool(item) and item.get("deletedAt") is not None
+
+
+# ------------------------------------------------------------------------------- clients
+def to_client(item: dict[str, Any]) -> dict[str, Any]:
+    """The item as the app sees it (`data`, `Change.item`): index attributes dropped, numbers
+    as JSON numbers."""
+    return {key: _plain(value) for key, value in item.items() if key not in INDEX_ATTRIBUTES}
+
+
+# Typed fields of the GraphQL item types (each type declares the subset it has).
+_TYPED_FIELDS = ("ownerId", "updatedBy", "deletedAt", "title", "status", "category", "author",
+                 "scheduledDate")
+
+
+def to_graphql(entity: Entity, item: dict[str, Any]) -> dict[str, Any]:
+    """A GraphQL `News`/`Conductor`/... object: typed fields plus `data` (the JSON item)."""
+    client = to_client(item)
+    shape = {field: client.get(field) for field in _TYPED_FIELDS}
+    shape.update(
+        id=client["id"],
+        version=version_of(client),
+        createdAt=client.get("createdAt") or 0,
+        updatedAt=client.get("updatedAt") or client.get("createdAt") or 0,
+        data=json.dumps(client, ensure_ascii=False),
+    )
+    if shape["title"] is not None:
+        shape["title"] = str(shape["title"])
+    return shape
+
+
+def change_op(item: dict[str, Any]) -> str:
+    """The op a stored item represents in the catch-up feed."""
+    if is_tombstone(item):
+        return "DELETE"
+    return "CREATE" if version_of(item) == 1 else "UPDATE"
+
+
+def to_change(
+    entity: Entity, item: dict[str, Any], *, op: str | None = None, with_item: bool = True
+) -> dict[str, Any]:
+    """A GraphQL `Change` for one stored item (catch-up query and publisher share it). Without
+    `with_item` (items over the subscription limit) clients refetch with getT."""
+    client = to_client(item)
+    return {
+        "entity": entity.name,
+        "op": op or change_op(item),
+        "id": client["id"],
+        "version": client.get("version"),
+        "item": json.dumps(client, ensure_ascii=False) if with_item else None,
+        "changedBy": client.get("updatedBy"),
+        "changedAt": client.get("updatedAt") or client.get("createdAt") or 0,
+    }
