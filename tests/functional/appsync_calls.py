@@ -1,0 +1,73 @@
+"""Calling the resolver Lambda the way AppSync does, from the JSON fixture in AWS's own shape
+(tests/events/appsync_resolver_event.json): only the field, arguments and caller change."""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+GROUPS = ("admins", "journalists", "volunteers")
+
+
+def event_fixture(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+@dataclass
+class LambdaContext:
+    """The attributes Powertools' Logger reads from Lambda's context object."""
+
+    function_name: str = "saint-esprit-resolver"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-3:000000000000:function:saint-esprit-resolver"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+
+def identity(sub: str | None, group: str | None = "journalists", *, via_claims: bool = False):
+    """AppSync's Cognito identity for a user in `group` (None: a user in no group); `sub` None
+    is an anonymous call (no identity at all)."""
+    if sub is None:
+        return None
+    caller = copy.deepcopy(event_fixture("appsync_resolver_event.json")["identity"])
+    groups = [group] if group else []
+    caller.update(sub=sub, username=f"user-{sub}")
+    caller["claims"].update({"sub": sub, "cognito:username": f"user-{sub}", "cognito:groups": groups})
+    if via_claims:
+        caller["groups"] = None
+    else:
+        caller["groups"] = groups
+    return caller
+
+
+def appsync_event(field: str, arguments: dict[str, Any], caller: dict | None) -> dict[str, Any]:
+    event = event_fixture("appsync_resolver_event.json")
+    event["info"]["fieldName"] = field
+    event["info"]["parentTypeName"] = (
+        "Query" if field.startswith(("get", "list", "changes")) else "Mutation"
+    )
+    event["arguments"] = arguments
+    event["identity"] = caller
+    return event
+
+
+def call(field: str, caller: dict | None = None, **arguments: Any) -> dict[str, Any]:
+    """The resolver's envelope for one field: {"data": ...} or {"error": {...}}."""
+    from handlers import resolver
+
+    if caller is None and "anonymous" not in arguments:
+        caller = identity("journalist-1")
+    arguments.pop("anonymous", None)
+    return resolver.handler(appsync_event(field, arguments, caller), LambdaContext())
+
+
+def data_of(envelope: dict[str, Any]) -> Any:
+    assert "error" not in envelope, envelope
+    return envelope["data"]
+
+
+def error_of(envelope: dict[str, Any]) -> dict[str, Any]:
+    assert "error" in envelope, envelope
+    return envelope["error"]
