@@ -1,0 +1,113 @@
+"""The one Lambda archive: the `handlers/` package plus its pinned dependencies.
+
+Every function (resolver, publisher, invalidator) runs from the same archive, imported in
+Lambda as `handlers.resolver` etc. The archive is built deterministically (sorted entries, fixed
+timestamps and modes), so an unchanged build has the same bytes and the same hash: Pulumi sees
+no change and does not redeploy the functions.
+
+Dependencies are installed once per content of `handlers/requirements.txt`, for the Lambda
+platform (Python 3.13 on arm64), and cached under `build/`: later builds, and the unit tests,
+work offline.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import pulumi
+
+ROOT = Path(__file__).resolve().parent.parent
+HANDLERS_DIR = ROOT / "handlers"
+REQUIREMENTS = HANDLERS_DIR / "requirements.txt"
+BUILD_DIR = ROOT / "build"
+
+LAMBDA_PYTHON_VERSION = "3.13"
+LAMBDA_PLATFORM = "manylinux2014_aarch64"  # the functions run on arm64 (Graviton)
+
+# Zip metadata that would otherwise vary between builds: the zip format's earliest date, and
+# plain read-only-for-others file modes (Lambda only needs to read the files).
+_FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+_FILE_MODE = 0o100644
+# Never shipped: bytecode (Lambda compiles on import; .pyc embed timestamps) and console
+# scripts (their shebang names the build machine's Python).
+_SKIPPED_PARTS = {"__pycache__", "bin"}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def dependencies_dir(requirements: Path = REQUIREMENTS, build_dir: Path = BUILD_DIR) -> Path:
+    """The installed dependencies for Lambda, cached by the hash of the requirements file."""
+    target = build_dir / f"deps-{_digest(requirements.read_bytes())}"
+    if target.is_dir():
+        return target
+    build_dir.mkdir(parents=True, exist_ok=True)
+    # Install beside the target, then rename: an interrupted install never looks complete.
+    staging = Path(tempfile.mkdtemp(prefix="deps-", dir=build_dir))
+    try:
+        subprocess.run(
+            [
+                sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                "--no-compile", "--target", str(staging),
+                "--platform", LAMBDA_PLATFORM, "--implementation", "cp",
+                "--python-version", LAMBDA_PYTHON_VERSION, "--only-binary=:all:",
+                "--requirement", str(requirements),
+            ],
+            check=True,
+        )
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def _archive_entries(handlers_dir: Path, deps_dir: Path) -> list[tuple[str, Path]]:
+    """(name in the zip, file on disk), sorted by name: the handler modules under `handlers/`,
+    the dependencies at the archive root (where Lambda's Python path looks)."""
+    entries = [(f"handlers/{path.name}", path) for path in handlers_dir.glob("*.py")]
+    for path in deps_dir.rglob("*"):
+        relative = path.relative_to(deps_dir)
+        if path.is_file() and not _SKIPPED_PARTS & set(relative.parts) and path.suffix != ".pyc":
+            entries.append((relative.as_posix(), path))
+    return sorted(entries)
+
+
+def build_zip(handlers_dir: Path, deps_dir: Path) -> bytes:
+    """The archive's bytes: the same inputs always give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, path in _archive_entries(handlers_dir, deps_dir):
+            info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
+            info.external_attr = _FILE_MODE << 16
+            info.create_system = 3  # Unix, whatever the build machine
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    return buffer.getvalue()
+
+
+def write_archive(handlers_dir: Path = HANDLERS_DIR, requirements: Path = REQUIREMENTS,
+                  build_dir: Path = BUILD_DIR) -> Path:
+    """Build the archive into `build/lambda-<content hash>.zip` and return its path."""
+    data = build_zip(handlers_dir, dependencies_dir(requirements, build_dir))
+    path = build_dir / f"lambda-{_digest(data)}.zip"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    return path
+
+
+@lru_cache(maxsize=1)
+def lambda_archive() -> pulumi.Archive:
+    """The code of every function of the platform, as a Pulumi archive."""
+    return pulumi.FileArchive(str(write_archive()))
