@@ -1,0 +1,1 @@
+"""Operator commands run against a deployed platform (see `python -m tools.migrate --help`)."""

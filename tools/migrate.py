@@ -1,0 +1,293 @@
+"""Move the newsroom's legacy data into the platform's tables, once or as often as needed.
+
+    .venv/bin/python -m tools.migrate --media-bucket B --media-base-url https://site/media \\
+        --owners owners.json [--dry-run] [--copy-public-audio] [--report report.json]
+
+Sources (only read, never modified): the old per-user S3 documents `users/{user}/data.json` and
+the current DynamoDB tables keyed `(id, createdAt)`. Target: the tables named by the `TABLE_*`
+environment variables (handlers.entities), written through the resolver's own rules
+(handlers.items: normalisation, versions, owner), so a migrated item is exactly what the API
+would have stored.
+
+- All copies of one id collapse into one item: the most recently updated wins; the report lists
+  what was dropped.
+- Idempotent: an item is written only if the target lacks it or holds an older version of it
+  (conditional writes, so a concurrent edit through the API is never overwritten). A second run
+  reports everything `unchanged`. There is no checkpoint file: after a crash, run the same
+  command again and it resumes where it stopped, because whatever was written is now unchanged.
+- `--dry-run` reads everything and reports what would happen; it writes nothing anywhere.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, TextIO
+
+import boto3
+
+from handlers.entities import BY_NAME, ENTITIES, INDEX_ATTRIBUTES, SYSTEM_ATTRIBUTES
+from handlers.errors import ValidationError
+from handlers.items import check_size, client_id, new_item, replaced_item, version_of
+from handlers.tables import from_dynamodb, to_dynamodb
+from tools.legacy import (
+    DEFAULT_TABLES,
+    Duplicate,
+    LegacyRecord,
+    Malformed,
+    collapse_duplicates,
+    read_dynamodb_tables,
+    read_s3_documents,
+)
+from tools.legacy_audio import MediaMover
+from tools.owners import OwnerDirectory
+from tools.progress import Progress
+
+OUTCOMES = ("created", "updated", "unchanged", "skipped_newer", "rejected")
+_NOT_APP_FIELDS = set(SYSTEM_ATTRIBUTES) | set(INDEX_ATTRIBUTES) | {"id"}
+
+
+@dataclass
+class Report:
+    dry_run: bool
+    counts: dict[str, Counter] = field(
+        default_factory=lambda: {entity.name: Counter() for entity in ENTITIES}
+    )
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    malformed: list[Malformed] = field(default_factory=list)
+
+    def reject(self, record: LegacyRecord, reason: str) -> None:
+        self.counts[record.entity]["rejected"] += 1
+        self.rejected.append(
+            {"entity": record.entity, "id": record.id, "source": record.source, "reason": reason}
+        )
+
+    def as_json(self, owners: OwnerDirectory, mover: MediaMover) -> dict[str, Any]:
+        columns = ("read",) + OUTCOMES[:4] + ("duplicates_merged", "rejected")
+        return {
+            "dryRun": self.dry_run,
+            "entities": {
+                name: {column: counts[column] for column in columns}
+                for name, counts in self.counts.items()
+            },
+            "rejected": self.rejected,
+            "duplicates": [duplicate.as_report() for duplicate in self.duplicates],
+            "malformedDocuments": [{"source": m.source, "error": m.error} for m in self.malformed],
+            "unmappedOwners": {"fallbackOwner": owners.fallback_owner, "items": owners.report()},
+            "audio": {
+                "embeddedMoved": mover.counts.embedded_moved,
+                "publicCopied": mover.counts.public_copied,
+                "bytesStored": mover.counts.bytes_stored,
+                "missingPublic": mover.counts.missing_public,
+            },
+        }
+
+
+class Migration:
+    def __init__(
+        self,
+        *,
+        dynamodb,
+        owners: OwnerDirectory,
+        mover: MediaMover,
+        dry_run: bool = False,
+        progress_stream: TextIO | None = None,
+    ):
+        self.dynamodb = dynamodb  # the target tables' client
+        self.owners = owners
+        self.mover = mover
+        self.dry_run = dry_run
+        self.progress_stream = progress_stream
+        self.report = Report(dry_run)
+
+    def run(self, sources: Iterable[LegacyRecord | Malformed]) -> dict[str, Any]:
+        records = []
+        for read in sources:
+            if isinstance(read, Malformed):
+                self.report.malformed.append(read)
+                continue
+            self.report.counts[read.entity]["read"] += 1
+            if read.id is None:
+                self.report.reject(read, "no id")
+            else:
+                records.append(read)
+        winners, duplicates = collapse_duplicates(records)
+        self.report.duplicates = duplicates
+        for duplicate in duplicates:
+            self.report.counts[duplicate.entity]["duplicates_merged"] += len(duplicate.dropped)
+
+        progress = Progress(len(winners), "migrating", self.progress_stream)
+        for record in winners:
+            try:
+                outcome = self._migrate(record)
+            except ValidationError as error:
+                self.report.reject(record, error.message)
+                outcome = "rejected"
+            else:
+                self.report.counts[record.entity][outcome] += 1
+            progress.advance(f"{record.entity} {record.id}: {outcome}")
+        progress.close()
+        return self.report.as_json(self.owners, self.mover)
+
+    def _migrate(self, record: LegacyRecord) -> str:
+        """Write one item unless the target already holds it or something newer; the outcome."""
+        entity = BY_NAME[record.entity]
+        item_id = client_id(record.id)
+        data = self.mover.move_audio(item_id, record.data)
+        owner = self.owners.owner_of(record)
+        updated_ms = record.updated_ms
+        candidate = new_item(
+            entity, data, item_id=item_id, owner_id=owner, updated_by=owner,
+            now_ms=updated_ms, created_at=record.created_ms or updated_ms,
+        )
+        check_size(candidate)
+        table = entity.table_name()
+        stored = self.dynamodb.get_item(TableName=table, Key={"id": {"S": item_id}}, ConsistentRead=True)
+        stored = from_dynamodb(stored["Item"]) if "Item" in stored else None
+        if stored is None:
+            return self._put(table, candidate, "created", "attribute_not_exists(id)", {})
+        if int(stored.get("updatedAt") or 0) < updated_ms:
+            # An older copy (an earlier migration of a staler row, or an item written since):
+            # replaced like an API update would, version + 1, owner and createdAt kept.
+            replacement = replaced_item(entity, stored, data, updated_by=owner, now_ms=updated_ms)
+            check_size(replacement)
+            if "version" in stored:
+                condition, values = "version = :seen", {":seen": {"N": str(version_of(stored))}}
+            else:
+                condition, values = "attribute_not_exists(version)", {}
+            return self._put(table, replacement, "updated", condition, values)
+        return "unchanged" if _app_fields(stored) == _app_fields(candidate) else "skipped_newer"
+
+    def _put(self, table: str, item: dict, outcome: str, condition: str, values: dict) -> str:
+        if self.dry_run:
+            return outcome
+        extra = {"ExpressionAttributeValues": values} if values else {}
+        try:
+            self.dynamodb.put_item(
+                TableName=table, Item=to_dynamodb(item), ConditionExpression=condition, **extra
+            )
+        except self.dynamodb.exceptions.ConditionalCheckFailedException:
+            return "skipped_newer"  # someone saved it through the API meanwhile: theirs stays
+        return outcome
+
+
+def _app_fields(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in item.items() if key not in _NOT_APP_FIELDS}
+
+
+# ---------------------------------------------------------------------------------- command
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.migrate",
+        description=__doc__.split("\n\n")[0],
+        epilog="Target tables come from TABLE_NEWS, TABLE_ANIMATIONS, TABLE_BLOCKS, "
+        "TABLE_CONDUCTORS, TABLE_JOURNALS (the stack's outputs). AWS credentials and region "
+        "as usual (AWS_PROFILE, AWS_REGION).",
+    )
+    source = parser.add_argument_group("legacy sources (read only)")
+    source.add_argument("--legacy-bucket", default="saint-esprit-audio",
+                        help="old S3 store ('' to skip it; default %(default)s)")
+    source.add_argument("--legacy-prefix", default="users/", help="default %(default)s")
+    source.add_argument("--legacy-table", action="append", default=[], metavar="ENTITY=TABLE",
+                        help="legacy table of an entity (default saint-esprit-<entity>); "
+                        "ENTITY= skips that table")
+    source.add_argument("--skip-tables", action="store_true", help="read no legacy table")
+    owners = parser.add_argument_group("owners").add_mutually_exclusive_group()
+    owners.add_argument("--owners", type=Path, metavar="MAPPING.json",
+                        help='{"legacy user name or old sub": "new sub", ...}')
+    owners.add_argument("--user-pool-id", help="match users by name, email local part or sub")
+    parser.add_argument("--fallback-owner", default="legacy-migration",
+                        help="owner of items whose user is not found (reported; default %(default)s)")
+    media = parser.add_argument_group("media")
+    media.add_argument("--media-bucket", required=True)
+    media.add_argument("--media-base-url", required=True, help="https://<site>/media")
+    media.add_argument("--copy-public-audio", action="store_true",
+                       help="copy audio the items reference in the old public bucket")
+    media.add_argument("--public-bucket", help="old public bucket (default: --legacy-bucket)")
+    media.add_argument("--public-url-prefix", action="append", default=[],
+                       help="URL prefix that maps to keys of the old bucket (repeatable; "
+                       "default its S3 URLs)")
+    parser.add_argument("--dry-run", action="store_true", help="write nothing, report what would happen")
+    parser.add_argument("--report", type=Path, default=Path("migration-report.json"),
+                        help="JSON report path (default %(default)s)")
+    return parser
+
+
+def legacy_tables(overrides: list[str], skip: bool) -> dict[str, str]:
+    tables = {} if skip else dict(DEFAULT_TABLES)
+    for override in overrides:
+        entity, _, table = override.partition("=")
+        if entity not in DEFAULT_TABLES:
+            raise SystemExit(f"--legacy-table: unknown entity {entity!r}")
+        if table:
+            tables[entity] = table
+        else:
+            tables.pop(entity, None)
+    return tables
+
+
+def read_sources(s3, dynamodb, bucket: str, prefix: str, tables: dict[str, str]):
+    if bucket:
+        yield from read_s3_documents(s3, bucket, prefix)
+    yield from read_dynamodb_tables(dynamodb, tables)
+
+
+def summary(report: dict[str, Any]) -> str:
+    """The report as an operator reads it at the end of a run."""
+    columns = list(next(iter(report["entities"].values())))
+    lines = [("DRY RUN: nothing written. " if report["dryRun"] else "") + "Migration report",
+             f"{'entity':<12}" + "".join(f"{c:>18}" for c in columns)]
+    for name, counts in report["entities"].items():
+        lines.append(f"{name:<12}" + "".join(f"{counts[c]:>18}" for c in columns))
+    for title, key in (("rejected", "rejected"), ("malformed documents", "malformedDocuments")):
+        for entry in report[key]:
+            lines.append(f"{title}: " + ", ".join(f"{k}={v}" for k, v in entry.items()))
+    for duplicate in report["duplicates"]:
+        lines.append(f"duplicates of {duplicate['entity']} {duplicate['id']}: kept "
+                     f"{duplicate['kept']['source']} @ {duplicate['kept']['updatedAt']}, dropped "
+                     f"{len(duplicate['dropped'])}")
+    if report["unmappedOwners"]["items"]:
+        lines.append(f"owned by {report['unmappedOwners']['fallbackOwner']} (user not found): "
+                     + json.dumps(report["unmappedOwners"]["items"], ensure_ascii=False))
+    lines.append("audio: " + json.dumps(report["audio"]))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None, *, dynamodb=None) -> dict[str, Any]:
+    """Run the migration; `dynamodb` lets a test wrap the target client (e.g. to crash it)."""
+    args = _parser().parse_args(argv)
+    s3 = boto3.client("s3")
+    dynamodb = dynamodb or boto3.client("dynamodb")
+    if args.owners:
+        owners = OwnerDirectory.from_file(args.owners, args.fallback_owner)
+    elif args.user_pool_id:
+        owners = OwnerDirectory.from_user_pool(
+            boto3.client("cognito-idp"), args.user_pool_id, args.fallback_owner)
+    else:
+        owners = OwnerDirectory({}, args.fallback_owner)
+    public_bucket = (args.public_bucket or args.legacy_bucket) if args.copy_public_audio else None
+    region = s3.meta.region_name
+    mover = MediaMover(
+        s3, media_bucket=args.media_bucket, media_base_url=args.media_base_url,
+        dry_run=args.dry_run, public_bucket=public_bucket,
+        public_url_prefixes=tuple(args.public_url_prefix) or (
+            f"https://{public_bucket}.s3.{region}.amazonaws.com/",
+            f"https://{public_bucket}.s3.amazonaws.com/",
+            f"https://s3.{region}.amazonaws.com/{public_bucket}/",
+        ) if public_bucket else (),
+    )
+    migration = Migration(dynamodb=dynamodb, owners=owners, mover=mover, dry_run=args.dry_run)
+    tables = legacy_tables(args.legacy_table, args.skip_tables)
+    report = migration.run(read_sources(s3, dynamodb, args.legacy_bucket, args.legacy_prefix, tables))
+    args.report.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(summary(report))
+    print(f"report written to {args.report}")
+    return report
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
