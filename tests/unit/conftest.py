@@ -415,18 +415,24 @@ def _config_for_pulumi(config: dict[str, Any]) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
 
 
-def evaluate_program(stack: str, config: dict[str, Any]) -> ProgramRun:
-    """Run `__main__.py` under the mocks for one stack with this config (full keys, e.g.
-    `saint-esprit:environment`); any error the program raises propagates."""
+def evaluate(program: Callable[[], Any], stack: str = "test", config: dict[str, Any] | None = None) -> ProgramRun:
+    """Run a Pulumi program (any callable declaring resources) under the mocks, with this
+    stack name and config (full keys, e.g. `saint-esprit:environment`), until every resource
+    is registered; any error the program raises propagates."""
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
     set_root_resource(None)  # a fresh root stack for this evaluation
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(_config_for_pulumi(config))
+    pulumi.runtime.set_all_config(_config_for_pulumi(config or {}))
     root = pulumi.runtime.settings.get_root_resource()
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROGRAM), run_name="__main__")))
+    _sync_await(run_pulumi_func(program))
     exports = {name: resolve(value) for name, value in root.outputs.items()}
     return ProgramRun(stack, list(monitor.recorded.values()), exports, mocks.calls)
+
+
+def evaluate_program(stack: str, config: dict[str, Any]) -> ProgramRun:
+    """The whole program, `__main__.py`, loaded afresh for one stack."""
+    return evaluate(lambda: runpy.run_path(str(PROGRAM), run_name="__main__"), stack, config)
 
 
 def stack_config(stack: str) -> dict[str, Any]:

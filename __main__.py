@@ -1,0 +1,85 @@
+"""The Saint-Esprit platform, one stack per environment (`pulumi up`).
+
+Reads like the architecture (docs: ../shared/DESIGN.md): settings -> data -> auth -> api ->
+cdn -> streams, then the outputs operators and the frontend need.
+"""
+import pulumi
+
+from infra.api import ApiTier, ApiTierArgs
+from infra.auth import AuthTier, AuthTierArgs
+from infra.cdn import CdnTier, CdnTierArgs
+from infra.data import DataTier, DataTierArgs
+from infra.packaging import lambda_archive
+from infra.settings import Settings
+from infra.streams import StreamsTier, StreamsTierArgs
+
+settings = Settings.load()
+code = lambda_archive()
+
+data = DataTier("data", DataTierArgs(production=settings.production, name_prefix=settings.name_prefix))
+
+auth = AuthTier("auth", AuthTierArgs(
+    adopted_user_pool_id=settings.adopted_user_pool_id,
+    callback_urls=[f"https://{domain}/" for domain in settings.domain_names],
+    name_prefix=settings.name_prefix,
+    production=settings.production,
+    allow_password_sign_in=not settings.production,
+))
+
+api = ApiTier("api", ApiTierArgs(
+    tables=data.tables,
+    presence_table=data.presence_table,
+    user_pool_id=auth.user_pool_id,
+    code=code,
+    log_retention_days=settings.log_retention_days,
+    name_prefix=settings.name_prefix,
+    tombstone_retention_days=settings.tombstone_retention_days,
+))
+
+# What the browser reads from /config.json (docs/contracts.md); the cdn tier adds the media keys.
+frontend_config = {
+    "region": settings.region,
+    "graphqlUrl": api.graphql_url,
+    "realtimeUrl": api.realtime_url,
+    "userPoolId": auth.user_pool_id,
+    "userPoolClientId": auth.user_pool_client_id,
+    "identityPoolId": auth.identity_pool_id,
+    "authFlow": "USER_SRP_AUTH",
+    "endpoints": {},
+}
+
+cdn = CdnTier("cdn", CdnTierArgs(
+    site_dir=settings.site_dir,
+    domain_names=settings.domain_names,
+    certificate_arn=settings.certificate_arn,
+    authenticated_role_name=auth.authenticated_role.name,
+    frontend_config=frontend_config,
+    production=settings.production,
+))
+
+streams = StreamsTier("streams", StreamsTierArgs(
+    tables=data.tables,
+    code=code,
+    graphql_url=api.graphql_url,
+    api_arn=api.api_arn,
+    distribution_id=cdn.distribution_id,
+    distribution_arn=cdn.distribution_arn,
+    log_retention_days=settings.log_retention_days,
+    alarm_email=settings.alarm_email,
+    invalidation_paths=settings.invalidation_paths,
+))
+
+pulumi.export("siteUrl", cdn.site_url)
+pulumi.export("graphqlUrl", api.graphql_url)
+pulumi.export("realtimeUrl", api.realtime_url)
+pulumi.export("region", settings.region)
+pulumi.export("userPoolId", auth.user_pool_id)
+pulumi.export("userPoolClientId", auth.user_pool_client_id)
+pulumi.export("identityPoolId", auth.identity_pool_id)
+pulumi.export("mediaBaseUrl", cdn.media_base_url)
+pulumi.export("mediaBucket", cdn.media_bucket_name)
+pulumi.export("siteBucket", cdn.site_bucket_name)
+pulumi.export("tableNames", {entity: table.name for entity, table in data.tables.items()})
+pulumi.export("presenceTableName", data.presence_table.name)
+pulumi.export("distributionId", cdn.distribution_id)
+pulumi.export("failureQueueUrl", streams.failure_queue_url)

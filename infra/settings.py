@@ -1,0 +1,189 @@
+"""The stack's settings: read once from `pulumi.Config`, checked, and handed to the tiers typed.
+
+Every value lives in `Pulumi.<stack>.yaml` (or `pulumi config set`); nothing about an
+environment is written in code. A missing or invalid value stops the program with a
+`SettingsError` naming the key and what it accepts, before any resource is declared.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from handlers.entities import BY_NAME
+
+PROJECT = "saint-esprit"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REGION = "eu-west-3"
+DEFAULT_SITE_DIR = "frontend/dist"
+ENVIRONMENTS = ("dev", "prod")
+# The only retention periods CloudWatch Logs accepts.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
+DEFAULT_LOG_RETENTION_DAYS = 30
+DEFAULT_TOMBSTONE_RETENTION_DAYS = 30
+TOMBSTONE_RETENTION_RANGE = (1, 365)
+
+# Resource names are built from the prefix; S3 bucket names are the strictest (lower case).
+NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# CloudFront only takes certificates from ACM in us-east-1.
+CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
+USER_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SettingsError(ValueError):
+    """A stack setting is missing or invalid; the message names the key and what it accepts."""
+
+    def __init__(self, key: str, problem: str, allowed: str):
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        super().__init__(
+            f"stack setting {full_key} {problem}; allowed: {allowed} "
+            f"(set it with `pulumi config set {full_key} <value>`, see docs/deploy.md)"
+        )
+        self.key = full_key
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    production: bool
+    name_prefix: str
+    region: str = DEFAULT_REGION
+    domain_names: tuple[str, ...] = ()
+    certificate_arn: str | None = None
+    adopted_user_pool_id: str | None = None
+    tombstone_retention_days: int = DEFAULT_TOMBSTONE_RETENTION_DAYS
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
+    alarm_email: str | None = None
+    site_dir: Path = ROOT / DEFAULT_SITE_DIR
+    invalidation_paths: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> "Settings":
+        config = pulumi.Config(PROJECT)
+        region = pulumi.Config("aws").get("region") or DEFAULT_REGION
+        if not REGION.match(region):
+            raise SettingsError("aws:region", f"is {region!r}", "an AWS region name such as eu-west-3")
+        environment = _choice(config, "environment", ENVIRONMENTS)
+        domain_names = _domain_names(config)
+        return cls(
+            environment=environment,
+            production=environment == "prod",
+            name_prefix=_matching(config, "namePrefix", NAME_PREFIX,
+                                  "2 to 32 lower-case letters, digits and hyphens, starting with a letter")
+            or f"{PROJECT}-{environment}",
+            region=region,
+            domain_names=domain_names,
+            certificate_arn=_certificate_arn(config, domain_names),
+            adopted_user_pool_id=_adopted_user_pool_id(config, region),
+            tombstone_retention_days=_int_in_range(config, "tombstoneRetentionDays",
+                                                   DEFAULT_TOMBSTONE_RETENTION_DAYS, *TOMBSTONE_RETENTION_RANGE),
+            log_retention_days=_log_retention_days(config),
+            alarm_email=_matching(config, "alarmEmail", EMAIL, "an e-mail address"),
+            site_dir=_site_dir(config),
+            invalidation_paths=_invalidation_paths(config),
+        )
+
+
+def _raw(config: pulumi.Config, key: str) -> Any:
+    value = config.get(key)
+    return None if value in (None, "") else value
+
+
+def _object(config: pulumi.Config, key: str, expected: str) -> Any:
+    try:
+        return config.get_object(key)
+    except (ValueError, pulumi.ConfigTypeError):
+        raise SettingsError(key, "is not valid JSON/YAML structure", expected) from None
+
+
+def _choice(config: pulumi.Config, key: str, allowed: tuple[str, ...]) -> str:
+    value = _raw(config, key)
+    if value not in allowed:
+        problem = "is missing" if value is None else f"is {value!r}"
+        raise SettingsError(key, problem, " | ".join(allowed))
+    return value
+
+
+def _matching(config: pulumi.Config, key: str, pattern: re.Pattern, allowed: str) -> str | None:
+    value = _raw(config, key)
+    if value is not None and not pattern.match(value):
+        raise SettingsError(key, f"is {value!r}", allowed)
+    return value
+
+
+def _int(config: pulumi.Config, key: str, default: int, allowed: str) -> int:
+    value = _raw(config, key)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingsError(key, f"is {value!r}", allowed) from None
+
+
+def _int_in_range(config: pulumi.Config, key: str, default: int, low: int, high: int) -> int:
+    allowed = f"a whole number of days from {low} to {high} (default {default})"
+    value = _int(config, key, default, allowed)
+    if not low <= value <= high:
+        raise SettingsError(key, f"is {value}", allowed)
+    return value
+
+
+def _log_retention_days(config: pulumi.Config) -> int:
+    allowed = ", ".join(map(str, LOG_RETENTION_DAYS)) + f" (default {DEFAULT_LOG_RETENTION_DAYS})"
+    value = _int(config, "logRetentionDays", DEFAULT_LOG_RETENTION_DAYS, allowed)
+    if value not in LOG_RETENTION_DAYS:
+        raise SettingsError("logRetentionDays", f"is {value}", allowed)
+    return value
+
+
+def _domain_names(config: pulumi.Config) -> tuple[str, ...]:
+    allowed = 'a list of DNS names, e.g. ["saint-esprit.link", "www.saint-esprit.link"], or none'
+    value = _object(config, "domainNames", allowed) or []
+    if not isinstance(value, list) or not all(isinstance(n, str) and DOMAIN_NAME.match(n) for n in value):
+        raise SettingsError("domainNames", f"is {value!r}", allowed)
+    return tuple(value)
+
+
+def _certificate_arn(config: pulumi.Config, domain_names: tuple[str, ...]) -> str | None:
+    allowed = "the ARN of an ACM certificate in us-east-1 covering domainNames (CloudFront's region)"
+    value = _matching(config, "certificateArn", CERTIFICATE_ARN, allowed)
+    if domain_names and value is None:
+        raise SettingsError("certificateArn", "is missing but domainNames is set", allowed)
+    if value is not None and not domain_names:
+        raise SettingsError("certificateArn", "is set but domainNames is empty", "no certificate without domainNames")
+    return value
+
+
+def _adopted_user_pool_id(config: pulumi.Config, region: str) -> str | None:
+    allowed = f"the id of an existing Cognito user pool in {region} (<region>_<id>), or none to create one"
+    value = _matching(config, "adoptedUserPoolId", USER_POOL_ID, allowed)
+    if value is not None and USER_POOL_ID.match(value)["region"] != region:
+        raise SettingsError("adoptedUserPoolId", f"is {value!r}, a pool outside {region}", allowed)
+    return value
+
+
+def _site_dir(config: pulumi.Config) -> Path:
+    path = Path(_raw(config, "siteDir") or DEFAULT_SITE_DIR)
+    return path if path.is_absolute() else ROOT / path
+
+
+def _invalidation_paths(config: pulumi.Config) -> dict[str, list[str]]:
+    allowed = (f"an object from entity ({', '.join(BY_NAME)}) to a list of site paths starting "
+               'with "/", e.g. {"journals": ["/journal/*"]}')
+    value = _object(config, "invalidationPaths", allowed) or {}
+    valid = isinstance(value, dict) and all(
+        entity in BY_NAME and isinstance(paths, list)
+        and all(isinstance(p, str) and p.startswith("/") for p in paths)
+        for entity, paths in value.items()
+    )
+    if not valid:
+        raise SettingsError("invalidationPaths", f"is {value!r}", allowed)
+    return value
