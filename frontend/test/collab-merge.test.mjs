@@ -114,6 +114,17 @@ test('conductor: a segment deleted on one side and edited on the other is a conf
   assert.deepEqual(titles(kept), ['Jingle', 'Titres', 'Météo marine', 'Sport'], 'kept in my place');
 });
 
+test('conductor: segments renumbered by my move are not edits, so their deletion by theirs combines', () => {
+  const [s1, s2, s3, s4] = conductor.segments;
+  const renumber = (list) => list.map((s, i) => ({ ...s, order: i + 1 }));
+  const mine = { ...conductor, segments: renumber([s4, s1, s2, s3]) }; // Sport first: all orders change
+  const theirs = { ...conductor, version: 8, segments: renumber([s1, s3, s4]) }; // Titres deleted
+  const { merged, conflicts } = threeWayMerge(conductor, mine, theirs);
+  assert.deepEqual(conflicts, []);
+  assert.deepEqual(titles(merged), ['Sport', 'Jingle', 'Météo']);
+  assert.deepEqual(merged.segments.map((s) => s.order), [1, 2, 3]);
+});
+
 test('journal newsIds merge as a list of ids', () => {
   const journal = { id: 'journal-1', title: 'Journal du 18/11/2025', newsIds: ['n1', 'n2', 'n3'], version: 2 };
   const mine = { ...journal, newsIds: ['n1', 'n4', 'n2', 'n3'] };
@@ -166,7 +177,7 @@ function disjointEdits(seed, { mineMoves = true, theirsMoves = true } = {}) {
   const base = { id: `news-${seed}`, version: 3, updatedAt: 10 };
   for (const field of FIELDS) if (g.random() < 0.8) base[field] = `${field}-${g.int(100)}`;
   base.segments = Array.from({ length: 1 + g.int(12) }, (_, i) => ({
-    id: `seg-${i}`, title: `S${i}`, duration: 30 + g.int(90), content: `news-${g.int(50)}`, type: 'news',
+    id: `seg-${i}`, title: `S${i}`, duration: 30 + g.int(90), content: `news-${g.int(50)}`, type: 'news', order: i,
   }));
   const mine = structuredClone(base);
   const theirs = { ...structuredClone(base), version: 4, updatedAt: 11, updatedBy: 'sub-other' };
@@ -216,6 +227,8 @@ function disjointEdits(seed, { mineMoves = true, theirsMoves = true } = {}) {
       const [moved] = item.segments.splice(g.int(item.segments.length), 1);
       item.segments.splice(g.int(item.segments.length + 1), 0, moved);
     }
+    // The app may renumber `order` after any change; positions are not edits.
+    if (g.random() < 0.5) item.segments.forEach((s, i) => { s.order = i; });
   }
   expected.segments = expectedSegments;
   return { base, mine, theirs, expected };
@@ -232,7 +245,14 @@ function checkDisjoint(seed, options) {
   const { segments: mergedSegments, ...mergedFields } = merged;
   assert.ok(deepEqual(mergedFields, expectedFields), `${why}: ${JSON.stringify(mergedFields)} != ${JSON.stringify(expectedFields)}`);
   assert.deepEqual(new Set(mergedSegments.map((s) => s.id)), new Set(expectedSegments.keys()), why);
-  for (const s of mergedSegments) assert.ok(deepEqual(s, expectedSegments.get(s.id)), `${why}: segment ${s.id}`);
+  const withoutOrder = ({ order, ...fields }) => fields;
+  for (const s of mergedSegments) {
+    assert.ok(deepEqual(withoutOrder(s), withoutOrder(expectedSegments.get(s.id))), `${why}: segment ${s.id}`);
+  }
+  if (!deepEqual(mine.segments, base.segments) && !deepEqual(theirs.segments, base.segments)) {
+    // Both sides changed the list: positions are renumbered from the smallest `order` (0 here).
+    assert.deepEqual(mergedSegments.map((s) => s.order), mergedSegments.map((_, i) => i), `${why}: order renumbered`);
+  }
   return { mine, theirs, mergedOrder: mergedSegments.map((s) => s.id) };
 }
 

@@ -28,7 +28,8 @@
 //     of my moved or inserted elements goes right after the element that precedes it in mine
 //     (or first). If both sides moved the same element, my move wins (I am the one saving).
 //   * A numeric `order` field of the elements is their position: it is not merged but
-//     renumbered from the merged order, starting where theirs (else mine) started.
+//     renumbered from the merged order, starting at the smallest `order` of any side
+//     (0 or 1, whichever the app uses).
 // - Any other array is one value (changed on both sides differently → conflict).
 // - Absence is a value: a field removed on one side and untouched on the other is removed.
 
@@ -122,29 +123,29 @@ function mergeKeyedLists(b, m, t, keyOf, path, context) {
   const byKey = (list) => new Map(list.map((e) => [keyOf(e), e]));
   const [baseMap, mineMap, theirsMap] = [byKey(b), byKey(m), byKey(t)];
   const hasOrder = [...m, ...t].some((e) => isPlainObject(e) && typeof e.order === 'number');
+  // A numeric `order` is the element's position, renumbered below: comparing it would turn
+  // every segment shifted by a move into an edit.
+  const positional = (e) => {
+    if (!hasOrder || !isPlainObject(e)) return e;
+    const { order: position, ...fields } = e;
+    return fields;
+  };
   const elements = new Map();
   for (const key of new Set([...baseMap.keys(), ...mineMap.keys(), ...theirsMap.keys()])) {
     const elementPath = `${path}[id=${key}]`;
     const [eb, em, et] = [baseMap.get(key), mineMap.get(key), theirsMap.get(key)];
-    let value;
-    if (isPlainObject(em) && isPlainObject(et)) {
-      // Edited (or at least kept) on both sides: merge its fields; `order` is positional.
-      value = mergeObjects(eb ?? {}, em, et, elementPath, context, hasOrder ? ['order'] : []);
-    } else {
-      // Present on at most one side, or a string id: a plain value (delete vs edit conflicts).
-      value = mergeValues(eb, em, et, elementPath, context);
-    }
+    const value = mergeValues(positional(eb), positional(em), positional(et), elementPath, context);
     if (value !== undefined) elements.set(key, value);
   }
   const order = mergedOrder(b.map(keyOf), m.map(keyOf), t.map(keyOf), elements);
   const list = order.map((key) => elements.get(key));
   if (!hasOrder) return list;
-  const start = firstOrder(t) ?? firstOrder(m) ?? 0;
+  const start = firstOrder([...b, ...m, ...t]) ?? 0;
   return list.map((e, i) => ({ ...e, order: start + i }));
 }
 
 function firstOrder(list) {
-  const numbers = list.map((e) => e.order).filter((n) => typeof n === 'number');
+  const numbers = list.map((e) => e?.order).filter((n) => typeof n === 'number');
   return numbers.length ? Math.min(...numbers) : undefined;
 }
 
