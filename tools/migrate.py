@@ -240,9 +240,9 @@ def summary(report: dict[str, Any]) -> str:
     """The report as an operator reads it at the end of a run."""
     columns = list(next(iter(report["entities"].values())))
     lines = [("DRY RUN: nothing written. " if report["dryRun"] else "") + "Migration report",
-             f"{'entity':<12}" + "".join(f"{c:>18}" for c in columns)]
+             f"{'entity':<12}" + "".join(f"{c:>{len(c) + 2}}" for c in columns)]
     for name, counts in report["entities"].items():
-        lines.append(f"{name:<12}" + "".join(f"{counts[c]:>18}" for c in columns))
+        lines.append(f"{name:<12}" + "".join(f"{counts[c]:>{len(c) + 2}}" for c in columns))
     for title, key in (("rejected", "rejected"), ("malformed documents", "malformedDocuments")):
         for entry in report[key]:
             lines.append(f"{title}: " + ", ".join(f"{k}={v}" for k, v in entry.items()))
