@@ -1,0 +1,248 @@
+// The reference newsroom page: sign-in, the five lists with create/edit/delete/restore, live
+// updates and the conflict dialog. It talks to the platform only through the storage module,
+// exactly as the existing app does (window.Storage, window.app.onDatabaseUpdate).
+import { ENTITIES, SYSTEM_FIELDS } from './entities.js';
+import { SaveConflict } from './storage.js';
+
+const storage = window.Storage;
+const $ = (testId, scope = document) => scope.querySelector(`[data-testid="${testId}"]`);
+const LABELS = { news: 'News', animations: 'Animations', blocks: 'Blocs', conductors: 'Conducteurs', journals: 'Journaux' };
+// Fields the editor shows on their own; everything else the app stores is edited as JSON.
+const OWN_FIELDS = ['id', 'title', 'content', ...SYSTEM_FIELDS];
+
+let editing = null; // {entity, item}: the item as it was when the editor opened (with its version)
+let conflict = null; // the pending conflict's detail
+
+// The page plays the existing app's part: storage calls this on every remote change.
+window.app = { onDatabaseUpdate: () => renderLists() };
+
+function showStatus(message, kind = 'info') {
+  const status = $('status');
+  status.textContent = message;
+  status.dataset.kind = kind;
+}
+
+function describeError(error) {
+  return error?.errorType ? `${error.errorType}: ${error.message}` : String(error?.message ?? error);
+}
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'testid') node.dataset.testid = value;
+    else if (name === 'onclick') node.addEventListener('click', value);
+    else node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+// ---- lists -------------------------------------------------------------------------------
+
+function buildSections() {
+  const lists = document.querySelector('.lists');
+  for (const entity of ENTITIES) {
+    const newButton = element('button', { type: 'button', testid: `new-${entity.name}`, onclick: () => openEditor(entity.name, null) }, 'Nouveau');
+    lists.append(
+      element('section', { class: 'entity', testid: `section-${entity.name}` },
+        element('h2', {}, LABELS[entity.name], newButton),
+        element('ul', { testid: `list-${entity.name}` })),
+    );
+  }
+}
+
+function itemRow(entityName, item) {
+  const meta = `v${item.version ?? '?'} · ${item.author ?? item.updatedBy ?? ''}`;
+  return element('li', { testid: `item-${entityName}-${item.id}`, 'data-id': item.id, 'data-version': item.version ?? '' },
+    element('span', { class: 'title', testid: 'item-title' }, item.title || item.id),
+    element('span', { class: 'meta' }, meta),
+    element('button', { type: 'button', testid: 'edit', onclick: () => openEditor(entityName, item) }, 'Modifier'),
+    element('button', { type: 'button', testid: 'delete', onclick: () => removeItem(entityName, item) }, 'Supprimer'));
+}
+
+function renderLists() {
+  for (const entity of ENTITIES) {
+    $(`list-${entity.name}`).replaceChildren(...storage.cache[entity.name].map((item) => itemRow(entity.name, item)));
+  }
+}
+
+async function removeItem(entityName, item) {
+  try {
+    await storage.deleteItem(entityName, item.id);
+    showStatus(`« ${item.title || item.id} » mis à la corbeille`);
+    renderLists();
+    if (!$('trash').hidden) await renderTrash();
+  } catch (error) {
+    showStatus(describeError(error), 'error');
+  }
+}
+
+// ---- trash -------------------------------------------------------------------------------
+
+async function renderTrash() {
+  const trash = await storage.getTrash();
+  const rows = ENTITIES.flatMap((entity) =>
+    trash[entity.name].map((item) =>
+      element('li', { testid: `trash-${entity.name}-${item.id}`, 'data-id': item.id },
+        element('span', { class: 'title' }, `${LABELS[entity.name]} · ${item.title || item.id}`),
+        element('button', { type: 'button', testid: 'restore', onclick: () => restore(entity.name, item) }, 'Restaurer'))));
+  $('trash-list').replaceChildren(...rows);
+}
+
+async function restore(entityName, item) {
+  try {
+    await storage.restoreItem(entityName, item.id);
+    showStatus(`« ${item.title || item.id} » restauré`);
+    renderLists();
+    await renderTrash();
+  } catch (error) {
+    showStatus(describeError(error), 'error');
+  }
+}
+
+async function toggleTrash() {
+  const trash = $('trash');
+  trash.hidden = !trash.hidden;
+  if (!trash.hidden) await renderTrash().catch((error) => showStatus(describeError(error), 'error'));
+}
+
+// ---- editor ------------------------------------------------------------------------------
+
+function openEditor(entityName, item) {
+  editing = { entity: entityName, item: item ? structuredClone(item) : null };
+  const dialog = $('editor');
+  const form = dialog.querySelector('form');
+  const others = Object.fromEntries(Object.entries(item ?? {}).filter(([name]) => !OWN_FIELDS.includes(name)));
+  dialog.querySelector('.editor-heading').textContent = item ? `Modifier · ${LABELS[entityName]}` : `Nouveau · ${LABELS[entityName]}`;
+  form.elements.title.value = item?.title ?? '';
+  form.elements.content.value = item?.content ?? '';
+  form.elements.fields.value = JSON.stringify(others, null, 2);
+  $('editor-error').textContent = '';
+  dialog.showModal();
+}
+
+async function saveEditor(event) {
+  event.preventDefault();
+  const form = $('editor').querySelector('form');
+  let fields;
+  try {
+    fields = JSON.parse(form.elements.fields.value || '{}');
+  } catch {
+    $('editor-error').textContent = 'Les autres champs ne sont pas du JSON valide';
+    return;
+  }
+  const { entity, item: original } = editing;
+  const item = { ...fields, title: form.elements.title.value };
+  if (form.elements.content.value || original?.content !== undefined) item.content = form.elements.content.value;
+  if (original) Object.assign(item, { id: original.id, version: original.version });
+  try {
+    const saved = await storage.saveItem(entity, item);
+    $('editor').close();
+    showStatus(`« ${saved.title || saved.id} » enregistré (v${saved.version})`);
+    renderLists();
+  } catch (error) {
+    if (error instanceof SaveConflict) {
+      $('editor').close();
+      return; // the conflict dialog (from the storage's `conflict` event) takes over
+    }
+    $('editor-error').textContent = describeError(error);
+    showStatus(describeError(error), 'error');
+  }
+}
+
+// ---- conflicts ---------------------------------------------------------------------------
+
+const show = (value) => (value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value, null, 1));
+
+function openConflict(detail) {
+  conflict = detail;
+  const rows = detail.conflicts.map((field, index) =>
+    element('tr', { testid: 'conflict-field', 'data-path': field.path },
+      element('th', {}, field.path),
+      element('td', { class: 'mine' },
+        element('label', {}, element('input', { type: 'radio', name: `choice-${index}`, value: 'mine', checked: '' }), element('pre', {}, show(field.mine)))),
+      element('td', { class: 'theirs' },
+        element('label', {}, element('input', { type: 'radio', name: `choice-${index}`, value: 'theirs' }), element('pre', {}, show(field.theirs))))));
+  $('conflict-fields').replaceChildren(...rows);
+  $('conflict-dialog').showModal();
+}
+
+async function resolveConflict(decision) {
+  const detail = conflict;
+  $('conflict-dialog').close();
+  conflict = null;
+  try {
+    const saved = await detail.resolve(decision);
+    showStatus(saved ? `Conflit résolu (v${saved.version})` : 'Conflit résolu');
+    renderLists();
+  } catch (error) {
+    if (!(error instanceof SaveConflict)) showStatus(describeError(error), 'error');
+  }
+}
+
+function fieldChoices() {
+  const choices = {};
+  conflict.conflicts.forEach((field, index) => {
+    choices[field.path] = document.querySelector(`input[name="choice-${index}"]:checked`)?.value ?? 'mine';
+  });
+  return choices;
+}
+
+// ---- session -----------------------------------------------------------------------------
+
+async function enterNewsroom() {
+  const user = await storage.getCurrentUser();
+  $('current-user').textContent = `${user.username} (${user.groups.join(', ') || 'sans groupe'})`;
+  $('signin-form').hidden = true;
+  for (const id of ['newsroom', 'signout', 'trash-toggle']) $(id).hidden = false;
+  showStatus('Chargement…');
+  await storage.load();
+  renderLists();
+  showStatus('');
+  document.body.dataset.ready = 'true';
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const form = $('signin-form');
+  $('signin-error').textContent = '';
+  try {
+    await storage.signIn(form.elements.username.value, form.elements.password.value);
+    await enterNewsroom();
+  } catch (error) {
+    $('signin-error').textContent = describeError(error);
+  }
+}
+
+async function start() {
+  buildSections();
+  $('signin-form').addEventListener('submit', signIn);
+  $('signout').addEventListener('click', async () => {
+    await storage.signOut();
+    window.location.reload();
+  });
+  $('trash-toggle').addEventListener('click', toggleTrash);
+  $('editor').querySelector('form').addEventListener('submit', saveEditor);
+  $('editor-cancel').addEventListener('click', () => $('editor').close());
+  $('conflict-keep-mine').addEventListener('click', () => resolveConflict('mine'));
+  $('conflict-keep-theirs').addEventListener('click', () => resolveConflict('theirs'));
+  $('conflict-apply').addEventListener('click', () => resolveConflict(fieldChoices()));
+  storage.addEventListener('conflict', (event) => openConflict(event.detail));
+  storage.addEventListener('change', (event) => {
+    if (!$('trash').hidden && ['DELETE', 'RESTORE'].includes(event.detail.op)) renderTrash().catch(() => {});
+  });
+  storage.addEventListener('connection', (event) => {
+    $('connection-state').textContent = event.detail.state;
+    $('connection-state').dataset.state = event.detail.state;
+  });
+  storage.addEventListener('error', (event) => showStatus(describeError(event.detail.error), 'error'));
+  try {
+    if (await storage.init()) await enterNewsroom();
+    else $('signin-form').hidden = false;
+  } catch (error) {
+    showStatus(describeError(error), 'error');
+    $('signin-form').hidden = false;
+  }
+}
+
+start();

@@ -1,0 +1,508 @@
+// StorageDynamoDB: the storage surface the newsroom app calls (shared DOMAIN.md, "How the app
+// calls storage"), served by the platform's GraphQL API instead of direct DynamoDB and S3
+// access from the browser. One save is one request; remote changes arrive by subscription and
+// are applied only when newer than the cached copy; a conflicting save is merged or handed to
+// the user, never written over someone else's work.
+import { Amplify } from 'aws-amplify';
+import { CONNECTION_STATE_CHANGE, ConnectionState, generateClient } from 'aws-amplify/api';
+import { fetchAuthSession, getCurrentUser, signIn, signOut } from 'aws-amplify/auth';
+import { Hub } from 'aws-amplify/utils';
+
+import { applyResolution, deepEqual, threeWayMerge } from './collab/merge.js';
+import { Outbox } from './collab/outbox.js';
+import { amplifyConfig, loadConfig } from './config.js';
+import { ENTITIES, appFields, newId, requireEntity } from './entities.js';
+import { audioBytes, audioKey, keyFromUrl, mediaUrl, objectUrl, sendS3, signedS3Request } from './media.js';
+import * as ops from './operations.js';
+import { Replica, itemOf, parseJson } from './replica.js';
+
+// A catch-up starts a little before the newest change seen: clocks of the writers differ and
+// an item's updatedAt is set before its write lands in the index.
+const CATCH_UP_MARGIN_MS = 5000;
+// Tombstones are restorable for 30 days (then purged by TTL): the trash looks that far back.
+const TRASH_WINDOW_MS = 30 * 24 * 3600 * 1000;
+const SETTINGS_KEY = 'saint-esprit:settings';
+
+/** An error the API returned (ValidationError, ConflictError, NotFoundError, Unauthorized...). */
+export class StorageError extends Error {
+  constructor({ errorType, message, errorInfo, originalError }) {
+    super(message || errorType || 'storage request failed');
+    this.name = errorType || 'StorageError';
+    this.errorType = errorType;
+    this.errorInfo = errorInfo ?? null;
+    // The request never reached the API (no network): the save waits in the outbox.
+    this.offline = originalError?.name === 'NetworkError';
+  }
+}
+
+/** Raised by a save that met someone else's changes on the same fields; the `conflict` event
+ * carries the same object. Nothing was written: `resolve(...)` writes the user's decision. */
+export class SaveConflict extends Error {
+  constructor(detail) {
+    super(`"${detail.theirs?.title ?? detail.id}" was changed meanwhile by someone else`);
+    this.name = 'SaveConflict';
+    this.detail = detail;
+  }
+}
+
+export class StorageDynamoDB extends EventTarget {
+  constructor({ configUrl = '/config.json' } = {}) {
+    super();
+    this.configUrl = configUrl;
+    this.config = null;
+    this.client = null;
+    this.replica = new Replica();
+    this.cache = this.replica.cache;
+    this.userId = null;
+    this.user = null;
+    this.connectionState = 'Disconnected';
+    this.subscriptions = [];
+    this.settings = readSettings();
+    // Saves made while offline, replayed in order on reconnect (kept in localStorage).
+    this.outbox = new Outbox({ send: (entry) => this.sendQueued(entry) });
+    this.resyncing = null;
+  }
+
+  // ---- session -------------------------------------------------------------------------
+
+  /** Configure Amplify from config.json; when a user is already signed in, start the live
+   * feed. Returns whether someone is signed in. */
+  async init() {
+    if (!this.config) {
+      this.config = await loadConfig(this.configUrl);
+      Amplify.configure(amplifyConfig(this.config));
+      this.client = generateClient();
+      Hub.listen('api', ({ payload }) => {
+        if (payload.event === CONNECTION_STATE_CHANGE) this.onConnectionState(payload.data.connectionState);
+      });
+      globalThis.addEventListener?.('online', () => this.resync());
+    }
+    try {
+      await getCurrentUser();
+    } catch {
+      return false;
+    }
+    await this.startSession();
+    return true;
+  }
+
+  async signIn(username, password) {
+    const { isSignedIn, nextStep } = await signIn({
+      username,
+      password,
+      options: { authFlowType: this.config.authFlow || 'USER_SRP_AUTH' },
+    });
+    if (!isSignedIn) throw new Error(`sign-in needs another step: ${nextStep?.signInStep}`);
+    await this.startSession();
+    return this.user;
+  }
+
+  async signOut() {
+    this.stopLive();
+    await signOut();
+    this.user = null;
+    this.userId = null;
+    for (const entity of ENTITIES) this.replica.reset(entity.name, []);
+  }
+
+  async startSession() {
+    const { tokens } = await fetchAuthSession();
+    const claims = tokens.idToken.payload;
+    this.userId = claims.sub;
+    this.user = {
+      userId: claims.sub,
+      username: claims['cognito:username'] ?? claims.username,
+      email: claims.email,
+      groups: claims['cognito:groups'] ?? [],
+    };
+    this.startLive();
+  }
+
+  /** Who is signed in: {userId, username, email, groups}. */
+  async getCurrentUser() {
+    return this.user;
+  }
+
+  // ---- reading -------------------------------------------------------------------------
+
+  /** Every live item of every entity (or of `filter.entities`), all pages: one request per
+   * page, the entities side by side in it. */
+  async load(filter = {}) {
+    const wanted = filter.entities ? filter.entities.map((type) => requireEntity(type).name) : ENTITIES.map((e) => e.name);
+    const items = Object.fromEntries(wanted.map((name) => [name, []]));
+    let tokens = Object.fromEntries(wanted.map((name) => [name, null]));
+    while (Object.keys(tokens).length) {
+      const { query, variables } = ops.loadQuery(tokens);
+      const data = await this.request(query, variables);
+      const next = {};
+      for (const name of Object.keys(tokens)) {
+        items[name].push(...data[name].items.map(itemOf));
+        if (data[name].nextToken) next[name] = data[name].nextToken;
+      }
+      tokens = next;
+    }
+    for (const name of wanted) this.replica.reset(name, items[name]);
+    return { ...this.cache, settings: this.settings };
+  }
+
+  /** One item as stored now (tombstones included), or null. */
+  async getItem(type, id) {
+    const entity = requireEntity(type);
+    const data = await this.request(ops.getQuery(entity), { id });
+    return data.result ? itemOf(data.result) : null;
+  }
+
+  /** Deleted items still restorable, newest deletion first: {entity name: [items]}. */
+  async getTrash(now = Date.now()) {
+    const changes = await this.changesSince(now - TRASH_WINDOW_MS);
+    const trash = Object.fromEntries(ENTITIES.map((e) => [e.name, []]));
+    for (const change of changes) {
+      const item = itemOf(change);
+      if (change.op === 'DELETE' && item) trash[change.entity].push(item);
+    }
+    for (const list of Object.values(trash)) list.sort((a, b) => (b.deletedAt ?? 0) - (a.deletedAt ?? 0));
+    return trash;
+  }
+
+  /** Every change of every entity since `since` (epoch ms), oldest first per entity. */
+  async changesSince(since) {
+    let cursors = Object.fromEntries(ENTITIES.map((e) => [e.name, { since, nextToken: null }]));
+    const changes = [];
+    while (Object.keys(cursors).length) {
+      const { query, variables } = ops.changesQuery(cursors);
+      const data = await this.request(query, variables);
+      const next = {};
+      for (const name of Object.keys(cursors)) {
+        changes.push(...data[name].items);
+        if (data[name].nextToken) next[name] = { since, nextToken: data[name].nextToken };
+      }
+      cursors = next;
+    }
+    return changes;
+  }
+
+  getAllJournals() {
+    return this.cache.journals;
+  }
+
+  getAllConductors() {
+    return this.cache.conductors;
+  }
+
+  getStats() {
+    const stats = { userId: this.userId, connection: this.connectionState, lastChangeAt: this.replica.lastSeen };
+    for (const entity of ENTITIES) stats[entity.name] = this.cache[entity.name].length;
+    stats.total = ENTITIES.reduce((sum, e) => sum + stats[e.name], 0);
+    return stats;
+  }
+
+  /** A self-contained copy of everything loaded, for the user to keep. */
+  createBackup() {
+    return {
+      createdAt: Date.now(),
+      createdBy: this.user?.username ?? null,
+      data: structuredClone({ ...this.cache, settings: this.settings }),
+    };
+  }
+
+  // ---- writing -------------------------------------------------------------------------
+
+  /** Create or update one item (type: news, animations, animation, conductors, ...). An item
+   * already known is updated with the version it was read at, so a save based on a stale copy
+   * fails instead of overwriting; see `conflict`. Resolves to the stored item. A new item
+   * (no version) is created; if its id exists already, that is a conflict too. */
+  async saveItem(type, item) {
+    const entity = requireEntity(type);
+    const id = item.id ?? newId(entity);
+    const mine = { ...appFields(item), id };
+    // The version this edit started from: the one the item carries (the app edits cached
+    // items, which hold their version), else the cached one.
+    const startedFrom = item.version ?? this.replica.cachedVersion(entity.name, id);
+    const base = startedFrom == null ? undefined : this.replica.serverCopy(entity.name, id, startedFrom);
+    const queued = { type: entity.name, id, item: mine, baseVersion: startedFrom ?? null, base: base ?? null };
+    // Offline, or earlier saves still waiting: queue behind them so the order is kept.
+    if (isOffline() || this.outbox.pending.length) return this.queue(entity, queued);
+    try {
+      return await this.write(entity, mine, startedFrom);
+    } catch (error) {
+      if (error.offline) return this.queue(entity, queued);
+      if (error.errorType !== 'ConflictError') throw error;
+      return this.settleConflict(entity, base ?? null, mine, parseJson(error.errorInfo?.current));
+    }
+  }
+
+  /** Keep a save for the reconnection; the user sees their edit meanwhile. */
+  queue(entity, entry) {
+    this.outbox.enqueue(entry);
+    const shown = { ...entry.item, version: entry.baseVersion ?? undefined, pending: true };
+    this.replica.showLocal(entity.name, shown);
+    this.emit('queued', entry);
+    return shown;
+  }
+
+  /** The outbox's replay of one queued save: same rules as a live save (merge on conflict,
+   * the user decides on the same field), and a throw while the network is still down. */
+  async sendQueued({ type, item, baseVersion, base }) {
+    const entity = requireEntity(type);
+    try {
+      try {
+        return { status: 'saved', item: await this.write(entity, item, baseVersion ?? undefined) };
+      } catch (error) {
+        if (error.errorType !== 'ConflictError') throw error;
+        const stored = await this.settleConflict(entity, base, item, parseJson(error.errorInfo?.current));
+        return { status: 'saved', item: stored };
+      }
+    } catch (error) {
+      if (error instanceof SaveConflict) return { status: 'conflict', ...error.detail };
+      if (error.errorType) return { status: 'rejected', error: { errorType: error.errorType, message: error.message } };
+      throw error; // no answer (network still down): the save stays first in line
+    }
+  }
+
+  /** One create (no version known) or update request; the answer becomes the cached copy. */
+  async write(entity, fields, expectedVersion) {
+    const data = JSON.stringify(appFields(fields));
+    const { query, input } =
+      expectedVersion == null
+        ? { query: ops.createMutation(entity), input: { id: fields.id, data } }
+        : { query: ops.updateMutation(entity), input: { id: fields.id, expectedVersion, data } };
+    const result = await this.request(query, { input });
+    const stored = itemOf(result.result);
+    this.replica.accept(entity.name, stored);
+    return stored;
+  }
+
+  /** Someone saved the item since this editor read it. Changes on different fields are
+   * merged and saved at once; changes on the same field go to the user (`conflict` event and
+   * a rejected SaveConflict), and nothing is written until they decide. */
+  async settleConflict(entity, base, mine, theirs) {
+    if (theirs) this.replica.accept(entity.name, theirs);
+    if (!theirs || theirs.deletedAt) {
+      const detail = { type: entity.name, id: mine.id, mine, theirs, base, conflicts: [], resolve: async () => null };
+      this.emit('conflict', detail);
+      throw new SaveConflict(detail);
+    }
+    const result = threeWayMerge(base, mine, theirs);
+    if (result.conflicts.length === 0) return this.write(entity, result.merged, theirs.version);
+    const detail = {
+      type: entity.name,
+      id: mine.id,
+      mine,
+      theirs,
+      base,
+      merged: result.merged,
+      conflicts: result.conflicts,
+      // 'mine' or 'theirs' for every conflicting field, {path: 'mine'|'theirs'} field by field,
+      // or a whole item the user composed. Saving goes through saveItem again, so a third
+      // editor's change in the meantime is caught like any other.
+      resolve: (decision) => {
+        if (decision === 'theirs') return Promise.resolve(this.replica.serverCopy(entity.name, mine.id));
+        const choices =
+          typeof decision === 'string'
+            ? Object.fromEntries(result.conflicts.map((c) => [c.path, decision]))
+            : decision;
+        const resolved =
+          decision?.id === mine.id ? { ...decision, version: theirs.version } : applyResolution(result, choices);
+        return this.saveItem(entity.name, resolved);
+      },
+    };
+    this.emit('conflict', detail);
+    throw new SaveConflict(detail);
+  }
+
+  /** Soft delete: a tombstone others see disappear, restorable from the trash. */
+  async deleteItem(type, id) {
+    const entity = requireEntity(type);
+    let expectedVersion = this.replica.cachedVersion(entity.name, id);
+    if (expectedVersion == null) expectedVersion = (await this.getItem(entity.name, id))?.version;
+    if (expectedVersion == null) return false;
+    const data = await this.request(ops.deleteMutation(entity), { id, expectedVersion });
+    this.replica.remove(entity.name, id, itemOf(data.result)?.version);
+    return true;
+  }
+
+  async restoreItem(type, id) {
+    const entity = requireEntity(type);
+    const data = await this.request(ops.restoreMutation(entity), { id });
+    const item = itemOf(data.result);
+    this.replica.accept(entity.name, item);
+    return item;
+  }
+
+  /** Bulk save (the app's `save(data)`): only items that differ from the server's copy are
+   * sent, one request each; settings stay in this browser. */
+  async save(data) {
+    if (data.settings) {
+      this.settings = data.settings;
+      writeSettings(this.settings);
+    }
+    const saved = [];
+    for (const entity of ENTITIES) {
+      for (const item of data[entity.name] ?? []) {
+        const base = item.id && this.replica.serverCopy(entity.name, item.id);
+        if (base && deepEqual(appFields(base), appFields(item))) continue;
+        saved.push(await this.saveItem(entity.name, item));
+      }
+    }
+    return saved;
+  }
+
+  saveJournal(journal) {
+    return this.saveItem('journals', journal);
+  }
+
+  deleteJournal(id) {
+    return this.deleteItem('journals', id);
+  }
+
+  saveConductor(conductor) {
+    return this.saveItem('conductors', conductor);
+  }
+
+  deleteConductor(id) {
+    return this.deleteItem('conductors', id);
+  }
+
+  // ---- audio ---------------------------------------------------------------------------
+
+  /** Upload a clip to the media bucket with the identity pool's credentials; returns
+   * {url, key, bucket} where url is served by CloudFront. */
+  async saveAudioFile(id, { data, type = 'audio/mpeg' }) {
+    const { credentials, identityId } = await fetchAuthSession();
+    if (!credentials || !identityId) throw new Error('no media credentials: is the identity pool configured?');
+    const key = audioKey(identityId, id, type);
+    const request = signedS3Request({
+      method: 'PUT',
+      url: objectUrl(this.config, key),
+      body: await audioBytes(data),
+      contentType: type,
+      credentials,
+      region: this.config.region,
+    });
+    await sendS3(request);
+    return { url: mediaUrl(this.config.mediaBaseUrl, key), key, bucket: this.config.mediaBucket };
+  }
+
+  /** The clip behind a media URL or key, as a Blob (served by CloudFront). */
+  async getAudioFile(urlOrKey) {
+    const key = keyFromUrl(this.config.mediaBaseUrl, urlOrKey);
+    const response = await fetch(mediaUrl(this.config.mediaBaseUrl, key));
+    if (!response.ok) return null;
+    return response.blob();
+  }
+
+  async deleteAudioFile(urlOrKey) {
+    const { credentials } = await fetchAuthSession();
+    const key = keyFromUrl(this.config.mediaBaseUrl, urlOrKey);
+    await sendS3(
+      signedS3Request({ method: 'DELETE', url: objectUrl(this.config, key), credentials, region: this.config.region }),
+    );
+    return true;
+  }
+
+  // ---- live ----------------------------------------------------------------------------
+
+  startLive() {
+    this.stopLive();
+    for (const entity of ENTITIES) {
+      const field = ops.subscriptionField(entity);
+      const subscription = this.client.graphql({ query: ops.changedSubscription(entity) }).subscribe({
+        next: ({ data }) => this.receive(data[field]).catch((error) => this.emit('error', { error })),
+        error: (error) => this.emit('error', { error }),
+      });
+      this.subscriptions.push(subscription);
+    }
+  }
+
+  stopLive() {
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.subscriptions = [];
+  }
+
+  /** A change from the server: applied if newer than the cached copy, then announced. */
+  async receive(change) {
+    let outcome = this.replica.apply(change);
+    if (outcome === 'refetch') {
+      const item = await this.getItem(change.entity, change.id);
+      outcome = item ? this.replica.apply({ ...change, item, version: item.version }) : 'stale';
+    }
+    if (outcome !== 'applied') return;
+    this.emit('change', change);
+    window.app?.onDatabaseUpdate?.(change);
+  }
+
+  onConnectionState(state) {
+    const previous = this.connectionState;
+    this.connectionState = state;
+    this.emit('connection', { state, previous });
+    // Back from a disruption: send what was queued, then ask for what happened meanwhile.
+    if (state === ConnectionState.Connected && previous !== ConnectionState.Connected && this.wasConnected) {
+      this.resync();
+    }
+    if (state === ConnectionState.Connected) this.wasConnected = true;
+  }
+
+  /** After a disconnection: replay the outbox, then catch up (one run at a time). */
+  resync() {
+    if (!this.userId) return Promise.resolve();
+    this.resyncing ??= (async () => {
+      try {
+        await this.outbox.replay();
+        await this.catchUp();
+      } catch (error) {
+        this.emit('error', { error });
+      } finally {
+        this.resyncing = null;
+      }
+    })();
+    return this.resyncing;
+  }
+
+  /** Apply every change made since the newest one seen. */
+  async catchUp() {
+    const since = Math.max(0, this.replica.lastSeen - CATCH_UP_MARGIN_MS);
+    const changes = await this.changesSince(since);
+    for (const change of changes) await this.receive(change);
+    this.emit('caughtup', { since, changes: changes.length });
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------
+
+  emit(name, detail) {
+    this.dispatchEvent(new CustomEvent(name, { detail }));
+  }
+
+  /** One GraphQL request; API errors become StorageError with the server's type and info. */
+  async request(query, variables) {
+    try {
+      const response = await this.client.graphql({ query, variables });
+      return response.data;
+    } catch (error) {
+      const first = error?.errors?.[0];
+      if (first) throw new StorageError(first);
+      throw error;
+    }
+  }
+}
+
+function isOffline() {
+  return globalThis.navigator?.onLine === false;
+}
+
+function readSettings() {
+  try {
+    return JSON.parse(globalThis.localStorage?.getItem(SETTINGS_KEY) ?? '{}');
+  } catch {
+    return {};
+  }
+}
+
+function writeSettings(settings) {
+  globalThis.localStorage?.setItem(SETTINGS_KEY, JSON.stringify(settings));
+}
+
+// The existing app finds the class and its instance on window (DOMAIN.md).
+if (typeof window !== 'undefined') {
+  window.StorageDynamoDB = StorageDynamoDB;
+  window.Storage = new StorageDynamoDB();
+}
