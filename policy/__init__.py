@@ -1,0 +1,1 @@
+"""The Saint-Esprit guardrails as a Pulumi policy pack (see guardrails.py)."""
