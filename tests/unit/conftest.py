@@ -410,7 +410,7 @@ def resolve(value: Any) -> Any:
     return _sync_await(pulumi.Output.from_input(value).future())
 
 
-def _config_for_pulumi(config: dict[str, Any]) -> dict[str, str]:
+def config_for_pulumi(config: dict[str, Any]) -> dict[str, str]:
     """Stack-file values as the engine hands them to the program: structured values as JSON."""
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
 
@@ -423,7 +423,7 @@ def evaluate(program: Callable[[], Any], stack: str = "test", config: dict[str, 
     monitor = RecordingMonitor(mocks)
     set_root_resource(None)  # a fresh root stack for this evaluation
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(_config_for_pulumi(config or {}))
+    pulumi.runtime.set_all_config(config_for_pulumi(config or {}))
     root = pulumi.runtime.settings.get_root_resource()
     _sync_await(run_pulumi_func(program))
     exports = {name: resolve(value) for name, value in root.outputs.items()}

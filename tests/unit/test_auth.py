@@ -1,0 +1,110 @@
+"""The auth tier: a created or adopted user pool, its SRP-only app client and groups, and an
+identity pool whose only role is for signed-in users."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from conftest import ACCOUNT, evaluate, resolve
+
+from handlers.auth import GROUPS
+from infra.auth import AuthTier, AuthTierArgs
+
+ADOPTED = "eu-west-3_AdoptedPool1"
+
+
+@lru_cache(maxsize=None)
+def auth_tier(adopted: str | None = None, production: bool = False, password: bool = False, callbacks: tuple = ()):
+    tier = {}
+    args = AuthTierArgs(adopted_user_pool_id=adopted, production=production, allow_password_sign_in=password,
+                        callback_urls=list(callbacks), name_prefix="se-test")
+    run = evaluate(lambda: tier.setdefault("auth", AuthTier("auth", args)))
+    return run, tier["auth"]
+
+
+def only(run, type_token):
+    found = run.of_type(type_token)
+    assert len(found) == 1, f"{len(found)} {type_token}"
+    return found[0]
+
+
+def test_a_new_environment_creates_its_pool_for_admin_created_accounts():
+    run, tier = auth_tier()
+    pool = only(run, "aws:cognito/userPool:UserPool")
+    assert pool.read is False
+    assert pool.inputs["adminCreateUserConfig"]["allowAdminCreateUserOnly"] is True
+    assert resolve(tier.user_pool_id) == pool.id
+    assert resolve(tier.user_pool_arn) == pool.outputs["arn"]
+
+
+def test_production_pool_is_protected_twice():
+    run, _ = auth_tier(production=True)
+    pool = only(run, "aws:cognito/userPool:UserPool")
+    assert pool.protect is True and pool.inputs["deletionProtection"] == "ACTIVE"
+    dev_pool = only(auth_tier()[0], "aws:cognito/userPool:UserPool")
+    assert dev_pool.protect is False and dev_pool.inputs["deletionProtection"] == "INACTIVE"
+
+
+def test_adopting_a_pool_creates_none_and_builds_client_and_groups_in_it():
+    run, tier = auth_tier(adopted=ADOPTED)
+    assert run.of_type("aws:cognito/userPool:UserPool") == []
+    assert resolve(tier.user_pool_id) == ADOPTED
+    assert resolve(tier.user_pool_arn) == f"arn:aws:cognito-idp:eu-west-3:{ACCOUNT}:userpool/{ADOPTED}"
+    assert only(run, "aws:cognito/userPoolClient:UserPoolClient").inputs["userPoolId"] == ADOPTED
+    groups = run.of_type("aws:cognito/userGroup:UserGroup")
+    assert {g.inputs["userPoolId"] for g in groups} == {ADOPTED}
+    provider = only(run, "aws:cognito/identityPool:IdentityPool").inputs["cognitoIdentityProviders"][0]
+    assert provider["providerName"] == f"cognito-idp.eu-west-3.amazonaws.com/{ADOPTED}"
+
+
+def test_app_client_is_public_and_signs_in_with_srp_only():
+    client = only(auth_tier()[0], "aws:cognito/userPoolClient:UserPoolClient").inputs
+    assert client["generateSecret"] is False
+    assert sorted(client["explicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
+    assert client["preventUserExistenceErrors"] == "ENABLED"
+    assert client["allowedOauthFlowsUserPoolClient"] is False
+
+
+def test_password_sign_in_only_when_asked_for():
+    client = only(auth_tier(password=True)[0], "aws:cognito/userPoolClient:UserPoolClient").inputs
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["explicitAuthFlows"]
+
+
+def test_hosted_sign_in_returns_only_to_the_newsroom_site():
+    client = only(auth_tier(callbacks=("https://saint-esprit.link/",))[0],
+                  "aws:cognito/userPoolClient:UserPoolClient").inputs
+    assert client["callbackUrls"] == ["https://saint-esprit.link/"]
+    assert client["allowedOauthFlows"] == ["code"]
+    assert sorted(client["allowedOauthScopes"]) == ["email", "openid", "profile"]
+
+
+def test_newsroom_groups_exist_with_admins_first():
+    groups = {g.inputs["name"]: g.inputs for g in auth_tier()[0].of_type("aws:cognito/userGroup:UserGroup")}
+    assert set(groups) == set(GROUPS) == {"admins", "journalists", "volunteers"}
+    assert min(groups, key=lambda g: groups[g]["precedence"]) == "admins"
+
+
+def test_identity_pool_refuses_anonymous_identities_and_checks_tokens():
+    run, tier = auth_tier()
+    pool = only(run, "aws:cognito/identityPool:IdentityPool")
+    assert pool.inputs["allowUnauthenticatedIdentities"] is False
+    provider = pool.inputs["cognitoIdentityProviders"][0]
+    assert provider["clientId"] == only(run, "aws:cognito/userPoolClient:UserPoolClient").id
+    assert provider["serverSideTokenCheck"] is True
+    attachment = only(run, "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment")
+    assert attachment.inputs["roles"] == {"authenticated": resolve(tier.authenticated_role.arn)}
+    assert attachment.inputs["identityPoolId"] == pool.id
+
+
+def test_signed_in_role_is_assumable_only_through_this_identity_pool_and_holds_no_permissions():
+    run, tier = auth_tier()
+    identity_pool = only(run, "aws:cognito/identityPool:IdentityPool")
+    role = only(run, "aws:iam/role:Role")
+    [trust] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"cognito-identity.amazonaws.com:aud": identity_pool.id}
+    assert trust["Condition"]["ForAnyValue:StringLike"] == {"cognito-identity.amazonaws.com:amr": "authenticated"}
+    # The cdn tier grants the media bucket; nothing here may grant anything.
+    assert not [r for r in run.resources if r.type.startswith("aws:iam/") and "Polic" in r.type]
+    assert "inlinePolicies" not in role.inputs and "managedPolicyArns" not in role.inputs
