@@ -153,6 +153,8 @@ def normalise(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
     """
     if not isinstance(data, dict):
         raise ValidationError(f"a {entity.type_name} must be a JSON object of its fields")
+    if data.get(EMBEDDED_AUDIO_FIELD):
+        raise _embedded_audio(EMBEDDED_AUDIO_FIELD)
     clean: dict[str, Any] = {}
     for field, value in data.items():
         field = str(field)

@@ -14,6 +14,7 @@ import base64
 import binascii
 import inspect
 import json
+import threading
 import time
 from typing import Any, Callable
 
@@ -45,8 +46,6 @@ from handlers.tables import dynamodb, from_dynamodb, to_dynamodb
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = AppSyncResolver()
-
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 _LIVE_ONLY = "attribute_not_exists(deletedAt)"
@@ -367,24 +366,6 @@ def list_editors(identity: Identity, entity: Any, id: Any) -> list:
 
 
 # -------------------------------------------------------------------------------- routes
-def _route(type_name: str, field_name: str, operation: Callable, *bound: Any) -> None:
-    """Register `operation(identity, *bound, **arguments)` for one GraphQL field; the caller's
-    identity is checked before anything else runs."""
-
-    signature = inspect.signature(operation)
-
-    def resolve(**arguments: Any) -> dict:
-        metrics.add_metric(name=field_name, unit=MetricUnit.Count, value=1)
-        identity = Identity.from_event(app.current_event.raw_event)
-        try:
-            signature.bind(identity, *bound, **arguments)
-        except TypeError:
-            raise ValidationError(f"{field_name} takes other arguments: see the schema") from None
-        return success(operation(identity, *bound, **arguments))
-
-    app.resolver(type_name=type_name, field_name=field_name)(resolve)
-
-
 def _fields_of(entity: Entity) -> dict[tuple[str, str], Callable]:
     name, plural = entity.type_name, entity.plural
     fields = {
@@ -402,34 +383,74 @@ def _fields_of(entity: Entity) -> dict[tuple[str, str], Callable]:
     return fields
 
 
-for _entity_def in ENTITIES:
-    for (_type, _field), _operation in _fields_of(_entity_def).items():
-        _route(_type, _field, _operation, _entity_def)
-for (_type, _field), _operation in {
-    ("Query", "changesSince"): changes_since,
-    ("Query", "listEditors"): list_editors,
-    ("Mutation", "announceEditing"): announce_editing,
-    ("Mutation", "stopEditing"): stop_editing,
-    ("Mutation", "clearEditing"): clear_editing,
-}.items():
-    _route(_type, _field, _operation)
+def _routes() -> dict[tuple[str, str], tuple[Callable, tuple]]:
+    """Every field this Lambda serves → (operation, leading arguments bound to it)."""
+    routes = {
+        key: (operation, (entity,)) for entity in ENTITIES
+        for key, operation in _fields_of(entity).items()
+    }
+    routes.update({
+        ("Query", "changesSince"): (changes_since, ()),
+        ("Query", "listEditors"): (list_editors, ()),
+        ("Mutation", "announceEditing"): (announce_editing, ()),
+        ("Mutation", "stopEditing"): (stop_editing, ()),
+        ("Mutation", "clearEditing"): (clear_editing, ()),
+    })
+    return routes
 
 
-@app.exception_handler(ApiError)
-def _refused(error: ApiError) -> dict:
-    logger.info("refused", extra={"errorType": error.error_type, "reason": error.message})
-    return failure(error)
+ROUTES = _routes()
 
 
-@app.exception_handler(Exception)
-def _unexpected(error: Exception) -> dict:
-    logger.exception("unexpected error")
-    request_id = getattr(app.lambda_context, "aws_request_id", None)
-    return failure(ApiError(f"internal error (request {request_id}); please retry or report it"))
+def _build_app() -> AppSyncResolver:
+    """The Powertools router with one route per field; the caller's identity is checked before
+    anything else runs."""
+    app = AppSyncResolver()
+
+    def route(field_name: str, operation: Callable, bound: tuple) -> Callable:
+        signature = inspect.signature(operation)
+
+        def resolve(**arguments: Any) -> dict:
+            metrics.add_metric(name=field_name, unit=MetricUnit.Count, value=1)
+            identity = Identity.from_event(app.current_event.raw_event)
+            try:
+                signature.bind(identity, *bound, **arguments)
+            except TypeError:
+                raise ValidationError(f"{field_name} takes other arguments: see the schema") from None
+            return success(operation(identity, *bound, **arguments))
+
+        return resolve
+
+    for (type_name, field_name), (operation, bound) in ROUTES.items():
+        app.resolver(type_name=type_name, field_name=field_name)(route(field_name, operation, bound))
+
+    @app.exception_handler(ApiError)
+    def refused(error: ApiError) -> dict:
+        logger.info("refused", extra={"errorType": error.error_type, "reason": error.message})
+        return failure(error)
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> dict:
+        logger.exception("unexpected error")
+        request_id = getattr(app.lambda_context, "aws_request_id", None)
+        return failure(ApiError(f"internal error (request {request_id}); please retry or report it"))
+
+    return app
+
+
+# Lambda runs one invocation at a time, but the local stack calls this handler from several
+# threads, and a Powertools router keeps the current event on itself: one router per thread.
+_per_thread = threading.local()
+
+
+def _app() -> AppSyncResolver:
+    if not hasattr(_per_thread, "app"):
+        _per_thread.app = _build_app()
+    return _per_thread.app
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: Any) -> dict:
-    return app.resolve(event, context)
+    return _app().resolve(event, context)

@@ -1,6 +1,6 @@
-"""DynamoDB access shared by the handlers: one client per process, created on first use and
-reused across warm invocations; endpoint from the SDK's standard `AWS_ENDPOINT_URL` (how the
-tests and the local stack point the handlers at moto)."""
+"""AWS access shared by the handlers: one client per service and process, created on first use
+and reused across warm invocations; endpoint from the SDK's standard `AWS_ENDPOINT_URL` (how
+the tests and the local stack point the handlers at moto). Plus DynamoDB's wire-format codecs."""
 from __future__ import annotations
 
 import os
@@ -9,16 +9,20 @@ from typing import Any
 
 
 
-@lru_cache(maxsize=4)
-def _client(endpoint: str | None):
+@lru_cache(maxsize=8)
+def _client(service: str, endpoint: str | None):
     import boto3  # imported on first use: keeps the handlers' cold import small
 
-    return boto3.client("dynamodb")
+    return boto3.client(service)
+
+
+def client(service: str):
+    """A boto3 client (a new one only if the endpoint changed, as between test sessions)."""
+    return _client(service, os.environ.get("AWS_ENDPOINT_URL"))
 
 
 def dynamodb():
-    """The DynamoDB client (a new one only if the endpoint changed, as between test sessions)."""
-    return _client(os.environ.get("AWS_ENDPOINT_URL"))
+    return client("dynamodb")
 
 
 @lru_cache(maxsize=1)

@@ -53,7 +53,7 @@ def appsync_event(field: str, arguments: dict[str, Any], caller: dict | None) ->
     return event
 
 
-def call(field: str, caller: dict | None = None, **arguments: Any) -> dict[str, Any]:
+def call(field: str, caller: dict | None = None, /, **arguments: Any) -> dict[str, Any]:
     """The resolver's envelope for one field: {"data": ...} or {"error": {...}}."""
     from handlers import resolver
 

@@ -1,0 +1,60 @@
+"""What the two stream consumers (publisher, invalidator) read from a DynamoDB stream record:
+which entity's table it came from, and its old and new items as plain values."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from handlers import items
+from handlers.entities import ENTITIES, Entity
+from handlers.tables import from_dynamodb
+
+
+def entity_of(event_source_arn: str) -> Entity:
+    """The entity whose table emitted the record (`...:table/<name>/stream/<label>`), found
+    through the same TABLE_* variables the resolver uses."""
+    table = event_source_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
+    for entity in ENTITIES:
+        if os.environ.get(entity.table_env) == table:
+            return entity
+    raise LookupError(f"stream of table {table!r} belongs to no entity (TABLE_* variables)")
+
+
+@dataclass(frozen=True)
+class StreamChange:
+    entity: Entity
+    event_name: str  # INSERT | MODIFY | REMOVE
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    approximate_ms: int
+    sequence_number: str
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> "StreamChange":
+        stream = record["dynamodb"]
+        old, new = stream.get("OldImage"), stream.get("NewImage")
+        return cls(
+            entity=entity_of(record["eventSourceARN"]),
+            event_name=record["eventName"],
+            old=from_dynamodb(old) if old else None,
+            new=from_dynamodb(new) if new else None,
+            approximate_ms=int(float(stream.get("ApproximateCreationDateTime", 0)) * 1000),
+            sequence_number=stream["SequenceNumber"],
+        )
+
+    @property
+    def op(self) -> str:
+        """The API's ChangeOp: tombstones are deletes, a cleared tombstone is a restore, a
+        record removed from the table (TTL or purge) is a purge."""
+        if self.event_name == "REMOVE":
+            return "PURGE"
+        if items.is_tombstone(self.new):
+            return "DELETE"
+        if self.event_name == "MODIFY" and items.is_tombstone(self.old):
+            return "RESTORE"
+        return "CREATE" if self.event_name == "INSERT" else "UPDATE"
+
+    @property
+    def deleted(self) -> bool:
+        return self.op in ("DELETE", "PURGE")

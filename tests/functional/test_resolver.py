@@ -1,0 +1,297 @@
+"""The resolver Lambda against moto: every field of the schema, its happy path and its errors."""
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+import boto3
+import pytest
+
+from appsync_calls import call, data_of, error_of, identity
+from handlers import items
+from handlers.entities import BY_NAME, ENTITIES
+from handlers.tables import to_dynamodb
+from infra.appsync_schema import load
+
+ADMIN = identity("admin-1", "admins")
+JOURNALIST = identity("journalist-1", "journalists")
+OTHER_JOURNALIST = identity("journalist-2", "journalists")
+
+
+def create(entity, fields, item_id=None, caller=JOURNALIST):
+    name = entity.type_name
+    return data_of(call(f"create{name}", caller, input={"id": item_id, "data": json.dumps(fields)}))
+
+
+def stored(entity, item_id):
+    return boto3.client("dynamodb").get_item(
+        TableName=entity.table_name(), Key={"id": {"S": item_id}}
+    ).get("Item")
+
+
+def test_every_query_and_mutation_of_the_schema_has_a_route():
+    from handlers.resolver import ROUTES
+
+    schema = load()
+    served = {
+        (type_name, field)
+        for type_name in ("Query", "Mutation")
+        for field in schema.get_type(type_name).fields
+    } - {("Mutation", "publish")}  # AppSync's NONE data source, not this Lambda
+    assert served == set(ROUTES)
+
+
+@pytest.mark.parametrize("entity", ENTITIES, ids=lambda e: e.name)
+def test_an_item_goes_through_its_whole_life(tables, entity):
+    name, plural = entity.type_name, entity.plural
+    fields = {"title": "Journal du 18/11/2025", "scheduledDate": "2025-11-18", "author": "Clara",
+              "segments": [{"id": "s1", "type": "news", "content": "news-1", "duration": 95.5}]}
+    created = create(entity, fields, item_id=f"{entity.id_prefix}-1763451000000")
+    assert (created["id"], created["version"], created["ownerId"]) == (
+        f"{entity.id_prefix}-1763451000000", 1, "journalist-1")
+    item_id = created["id"]
+    assert json.loads(created["data"])["segments"] == fields["segments"]
+
+    got = data_of(call(f"get{name}", JOURNALIST, id=item_id))
+    assert got == created
+    listed = data_of(call(f"list{plural}", JOURNALIST))
+    assert [item["id"] for item in listed["items"]] == [item_id]
+    mine = data_of(call(f"list{plural}ByOwner", JOURNALIST, ownerId="journalist-1"))
+    assert [item["id"] for item in mine["items"]] == [item_id]
+    if entity.scheduled:
+        day = data_of(call(f"list{plural}ByDate", JOURNALIST, scheduledDate="2025-11-18"))
+        assert [item["id"] for item in day["items"]] == [item_id]
+
+    updated = data_of(call(f"update{name}", OTHER_JOURNALIST, input={
+        "id": item_id, "expectedVersion": 1, "data": json.dumps({"title": "Journal (v2)"})}))
+    data = json.loads(updated["data"])
+    assert (updated["version"], updated["title"], updated["updatedBy"]) == (2, "Journal (v2)", "journalist-2")
+    assert "segments" not in data and "author" not in data  # whole-document replace
+    assert (data["createdAt"], data["ownerId"]) == (created["createdAt"], "journalist-1")
+
+    deleted = data_of(call(f"delete{name}", JOURNALIST, id=item_id, expectedVersion=2))
+    assert deleted["version"] == 3 and deleted["deletedAt"]
+    assert data_of(call(f"list{plural}", JOURNALIST))["items"] == []
+    assert data_of(call(f"get{name}", JOURNALIST, id=item_id))["deletedAt"] == deleted["deletedAt"]
+    assert "purgeAt" in stored(entity, item_id) and "liveList" not in stored(entity, item_id)
+
+    restored = data_of(call(f"restore{name}", ADMIN, id=item_id))
+    assert restored["version"] == 4 and restored["deletedAt"] is None
+    assert [i["id"] for i in data_of(call(f"list{plural}", JOURNALIST))["items"]] == [item_id]
+
+    changes = data_of(call("changesSince", JOURNALIST, entity=entity.name, since=0))["items"]
+    assert [(c["op"], c["version"]) for c in changes] == [("UPDATE", 4)]  # the item's last state
+
+    purged = data_of(call(f"purge{name}", ADMIN, id=item_id))
+    assert purged["id"] == item_id and stored(entity, item_id) is None
+    assert data_of(call(f"get{name}", JOURNALIST, id=item_id)) is None
+
+
+def test_create_keeps_client_ids_and_generates_missing_ones(tables):
+    news = BY_NAME["news"]
+    assert create(news, {"title": "a"}, "flash-info-natio-permanent")["id"] == "flash-info-natio-permanent"
+    assert create(news, {"title": "b"}, "1731913200")["id"] == "1731913200"
+    generated = create(news, {"title": "c"})["id"]
+    assert generated.startswith("news-") and generated != create(news, {"title": "d"})["id"]
+
+
+def test_server_set_fields_from_the_client_are_ignored(tables):
+    news = BY_NAME["news"]
+    created = create(news, {"title": "a", "version": 99, "ownerId": "someone-else", "createdAt": 1,
+                            "liveList": "journals"})
+    assert (created["version"], created["ownerId"]) == (1, "journalist-1")
+    assert created["createdAt"] > 1 and stored(news, created["id"])["liveList"] == {"S": "news"}
+
+
+def test_create_refuses_an_id_that_exists_and_shows_the_stored_item(tables):
+    create(BY_NAME["news"], {"title": "first"}, "news-1")
+    error = error_of(call("createNews", JOURNALIST, input={"id": "news-1", "data": '{"title": "second"}'}))
+    assert error["errorType"] == "ConflictError"
+    assert error["errorInfo"]["current"]["title"] == "first"
+
+
+def test_stale_update_is_a_conflict_carrying_the_server_item_and_changes_nothing(tables):
+    news = BY_NAME["news"]
+    created = create(news, {"title": "v1"}, "news-1")
+    data_of(call("updateNews", JOURNALIST, input={"id": "news-1", "expectedVersion": 1, "data": '{"title": "v2"}'}))
+    before = stored(news, "news-1")
+    error = error_of(call("updateNews", OTHER_JOURNALIST, input={
+        "id": "news-1", "expectedVersion": created["version"], "data": '{"title": "stale"}'}))
+    assert error["errorType"] == "ConflictError"
+    assert "version 2" in error["message"]
+    assert error["errorInfo"]["current"]["title"] == "v2"
+    assert error["errorInfo"]["current"]["version"] == 2
+    assert stored(news, "news-1") == before
+
+
+def test_a_write_racing_between_read_and_put_is_a_conflict_from_the_condition(tables, monkeypatch):
+    """The version check that matters is the PutItem condition: simulate another editor saving
+    between the resolver's read and its write."""
+    from handlers import resolver
+
+    create(BY_NAME["news"], {"title": "v1"}, "news-1")
+    real_read = resolver._read
+
+    def read_then_someone_saves(entity, item_id):
+        current = real_read(entity, item_id)
+        monkeypatch.setattr(resolver, "_read", real_read)
+        data_of(call("updateNews", OTHER_JOURNALIST, input={
+            "id": item_id, "expectedVersion": 1, "data": '{"title": "theirs"}'}))
+        return current
+
+    monkeypatch.setattr(resolver, "_read", read_then_someone_saves)
+    error = error_of(call("updateNews", JOURNALIST, input={
+        "id": "news-1", "expectedVersion": 1, "data": '{"title": "mine"}'}))
+    assert error["errorType"] == "ConflictError"
+    assert error["errorInfo"]["current"]["title"] == "theirs"
+
+
+def test_writes_to_a_tombstone_are_conflicts(tables):
+    create(BY_NAME["news"], {"title": "v1"}, "news-1")
+    data_of(call("deleteNews", JOURNALIST, id="news-1", expectedVersion=1))
+    for field, arguments in (
+        ("updateNews", {"input": {"id": "news-1", "expectedVersion": 2, "data": "{}"}}),
+        ("deleteNews", {"id": "news-1", "expectedVersion": 2}),
+    ):
+        error = error_of(call(field, JOURNALIST, **arguments))
+        assert error["errorType"] == "ConflictError" and error["errorInfo"]["current"]["deletedAt"]
+
+
+@pytest.mark.parametrize("field, arguments", [
+    ("updateNews", {"input": {"id": "news-404", "expectedVersion": 1, "data": "{}"}}),
+    ("deleteNews", {"id": "news-404", "expectedVersion": 1}),
+    ("restoreNews", {"id": "news-404"}),
+    ("purgeNews", {"id": "news-404"}),
+])
+def test_missing_items_are_not_found(tables, field, arguments):
+    error = error_of(call(field, ADMIN, **arguments))
+    assert error["errorType"] == "NotFoundError" and "news-404" in error["message"]
+
+
+def test_restoring_a_live_item_is_refused(tables):
+    create(BY_NAME["news"], {"title": "v1"}, "news-1")
+    assert error_of(call("restoreNews", ADMIN, id="news-1"))["errorType"] == "ValidationError"
+
+
+@pytest.mark.parametrize("fields, says", [
+    ({"title": "x", "audioData": "SUQzBAAAAAAA"}, "saveAudioFile"),
+    ({"sounds": [{"id": "s1", "url": "data:audio/mpeg;base64,SUQzBAAA"}]}, "media bucket"),
+    ({"duration": "trois minutes"}, "M:SS"),
+    ({"title": "x" * 300_000}, "240 KB"),
+    ({"title": "x" * 500_000}, "400 KB"),
+])
+def test_invalid_items_are_refused_with_what_to_fix(tables, fields, says):
+    error = error_of(call("createNews", JOURNALIST, input={"data": json.dumps(fields)}))
+    assert error["errorType"] == "ValidationError" and says in error["message"]
+    assert data_of(call("listNews", JOURNALIST))["items"] == []
+
+
+@pytest.mark.parametrize("field, arguments", [
+    ("listNews", {"limit": 0}),
+    ("listNews", {"limit": 1001}),
+    ("listNews", {"nextToken": "not-a-token"}),
+    ("getNews", {"id": ""}),
+    ("createNews", {"input": {"data": "not json"}}),
+    ("createNews", {"input": {"data": "[1, 2]"}}),
+    ("updateNews", {"input": {"id": "news-1", "expectedVersion": -1, "data": "{}"}}),
+    ("changesSince", {"entity": "habillage", "since": 0}),
+    ("listNews", {"unknown": 1}),
+])
+def test_invalid_arguments_are_validation_errors(tables, field, arguments):
+    assert error_of(call(field, JOURNALIST, **arguments))["errorType"] == "ValidationError"
+
+
+def test_unexpected_failures_are_internal_errors_without_a_stack_trace(tables, monkeypatch):
+    from handlers import resolver
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("secret detail /var/task/handlers/resolver.py line 42")
+
+    monkeypatch.setattr(resolver, "_read", broken)
+    error = error_of(call("getNews", JOURNALIST, id="news-1"))
+    assert error["errorType"] == "InternalError"
+    assert "secret" not in error["message"] and "00000000-0000-4000-8000-000000000000" in error["message"]
+
+
+def test_normalisation_on_write(tables):
+    created = create(BY_NAME["news"], {
+        "title": "x", "duration": "2:05", "audioDuration": "1:02:03",
+        "expiresAt": "2025-11-18T07:30:00.000Z", "notes": "", "urgent": None, "pied": "fin",
+    })
+    data = json.loads(created["data"])
+    assert (data["duration"], data["audioDuration"]) == (125, 3723)
+    assert data["expiresAt"] == 1763451000000
+    assert "notes" not in data and "urgent" not in data and data["pied"] == "fin"
+
+
+def test_list_pages_over_more_than_one_megabyte_return_every_item_newest_first(tables):
+    news = BY_NAME["news"]
+    body = "é" * 2000  # 4 KB of UTF-8
+    client = boto3.client("dynamodb")
+    for start in range(0, 400, 25):
+        client.batch_write_item(RequestItems={news.table_name(): [
+            {"PutRequest": {"Item": to_dynamodb(items.new_item(
+                news, {"title": str(n), "content": body}, item_id=f"news-{n}",
+                owner_id="journalist-1", updated_by="journalist-1", now_ms=1_700_000_000_000 + n))}}
+            for n in range(start, start + 25)
+        ]})
+    seen, token, pages = [], None, 0
+    while True:
+        page = data_of(call("listNews", JOURNALIST, limit=1000, nextToken=token))
+        seen += [item["id"] for item in page["items"]]
+        pages += 1
+        token = page["nextToken"]
+        if not token:
+            break
+    assert pages >= 2  # DynamoDB's 1 MB page limit was hit
+    assert seen == [f"news-{n}" for n in range(399, -1, -1)]
+
+
+def test_changes_since_returns_changes_after_a_time_oldest_first_tombstones_included(tables):
+    news = BY_NAME["news"]
+    first = create(news, {"title": "a"}, "news-1")
+    second = create(news, {"title": "b"}, "news-2")
+    data_of(call("deleteNews", JOURNALIST, id="news-1", expectedVersion=1))
+    changes = data_of(call("changesSince", JOURNALIST, entity="news", since=first["updatedAt"]))["items"]
+    assert [(c["id"], c["op"]) for c in changes] == [("news-2", "CREATE"), ("news-1", "DELETE")]
+    assert json.loads(changes[0]["item"])["title"] == "b" and changes[0]["changedBy"] == "journalist-1"
+    assert changes[0]["changedAt"] == second["updatedAt"]
+
+
+def test_lists_by_owner_and_date_leave_out_tombstones_and_other_owners(tables):
+    conductors = BY_NAME["conductors"]
+    create(conductors, {"title": "matinale", "date": "2025-11-18", "startTime": "06:00"}, "conductor-1")
+    create(conductors, {"title": "soir", "scheduledDate": "2025-11-18"}, "conductor-2",
+           caller=OTHER_JOURNALIST)
+    create(conductors, {"title": "demain", "scheduledDate": "2025-11-19"}, "conductor-3")
+    data_of(call("deleteConductor", JOURNALIST, id="conductor-3", expectedVersion=1))
+    day = data_of(call("listConductorsByDate", JOURNALIST, scheduledDate="2025-11-18"))["items"]
+    assert sorted(item["id"] for item in day) == ["conductor-1", "conductor-2"]
+    mine = data_of(call("listConductorsByOwner", JOURNALIST, ownerId="journalist-1"))["items"]
+    assert [item["id"] for item in mine] == ["conductor-1"]
+
+
+def test_presence_fields_are_passed_to_the_presence_module(tables, monkeypatch):
+    import handlers
+
+    calls = []
+    fake = types.SimpleNamespace(
+        announce=lambda who, entity, item_id, field: calls.append(("announce", who.sub, entity, item_id, field)) or {"ok": 1},
+        stop=lambda who, entity, item_id: calls.append(("stop", who.sub, entity, item_id)) or {"ok": 2},
+        clear=lambda who, entity, item_id, editor: calls.append(("clear", who.sub, entity, item_id, editor)) or {"ok": 3},
+        list_editors=lambda who, entity, item_id: calls.append(("list", who.sub, entity, item_id)) or [],
+    )
+    monkeypatch.setitem(sys.modules, "handlers.presence", fake)
+    monkeypatch.setattr(handlers, "presence", fake, raising=False)
+    assert data_of(call("announceEditing", JOURNALIST, entity="news", id="news-1", field="content")) == {"ok": 1}
+    assert data_of(call("stopEditing", JOURNALIST, entity="news", id="news-1")) == {"ok": 2}
+    assert data_of(call("clearEditing", ADMIN, entity="journals", id="journal-1", editorId="journalist-1")) == {"ok": 3}
+    assert data_of(call("listEditors", JOURNALIST, entity="conductors", id="conductor-1")) == []
+    assert calls == [
+        ("announce", "journalist-1", "news", "news-1", "content"),
+        ("stop", "journalist-1", "news", "news-1"),
+        ("clear", "admin-1", "journals", "journal-1", "journalist-1"),
+        ("list", "journalist-1", "conductors", "conductor-1"),
+    ]
+    assert error_of(call("listEditors", anonymous=True, entity="news", id="n"))["errorType"] == "Unauthorized"
