@@ -1,0 +1,95 @@
+"""The local stack: the whole Saint-Esprit platform on one machine, no AWS account.
+
+Run:    make dev                      (installs what is missing, builds the frontend, then this)
+        .venv/bin/python -m devstack [--port 8443] [--persist DIR]
+        PORT=9443 make dev            (another port)
+
+What runs, all on 127.0.0.1, stopped together by Ctrl-C or SIGTERM (no process left, ports freed):
+- moto in server mode on a free port: DynamoDB (+ Streams) with the tables of
+  `handlers/entities.py` (devstack/provision.py, the same definitions as infra/), the media S3
+  bucket, a CloudFront distribution (for the invalidator), a Cognito user pool (groups admins,
+  journalists, volunteers; a public app client allowing USER_PASSWORD_AUTH, since moto has no
+  SRP) and an identity pool (no unauthenticated identities);
+- on https://127.0.0.1:PORT (TLS with a certificate generated at start, signed by a local CA):
+  the frontend (`frontend/dist`, or a page asking for `make frontend`), `/config.json`,
+  `/graphql` and `/graphql/realtime` (AppSync's HTTP and real-time WebSocket protocols, served
+  from `infra/schema.graphql` by devstack/gateway.py and devstack/realtime.py, calling
+  `handlers.resolver`), `/media/*` (the media bucket, 404 when missing) and `/aws/*` (a proxy
+  to moto, so the page's Cognito and S3 calls stay on one HTTPS origin);
+- one stream poller per table (devstack/streams.py) feeding `handlers.publisher` and
+  `handlers.invalidator`, so writes made straight to a table reach subscribers too.
+
+Demo users (admin, journalist, journalist2, volunteer) are created with generated passwords and
+printed. Written under `.devstack/` at the repository root (git-ignored): `config.json` (as
+served), `users.json` ([{username, password, group}]), `ca.pem` (the local CA: give it to Python
+clients as SSL_CERT_FILE; browsers need `--ignore-certificate-errors` or a one-time exception).
+
+Options:
+  --port N       HTTPS port (default: $PORT or 8443; 0 picks a free one)
+  --persist DIR  keep data between runs: at a clean stop, items of every table, media files and
+                 the demo users' passwords are saved in DIR and restored at the next start (see
+                 devstack/persist.py). Without it, everything lives in memory only.
+
+The process uses fake AWS credentials and sends every AWS call to its moto server: it never
+touches a real AWS account.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "devstack",
+    "AWS_SECRET_ACCESS_KEY": "devstack-secret",
+    "AWS_SESSION_TOKEN": "devstack",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8443))
+    parser.add_argument("--persist", type=Path, metavar="DIR")
+    args = parser.parse_args(argv)
+
+    # Never a real account: fake credentials, no profile, everything sent to moto.
+    os.environ.update(FAKE_CREDENTIALS)
+    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        os.environ.pop(name, None)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    from devstack.stack import Stack
+
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+
+    stack = Stack(port=args.port, persist_dir=args.persist)
+    try:
+        stack.start()
+    except OSError as error:
+        print(f"devstack: cannot serve on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
+        return 1
+    try:
+        print(f"\nSaint-Esprit local stack: {stack.url}/\n")
+        print("Demo users (also in .devstack/users.json):")
+        for user in stack.users:
+            print(f"  {user['username']:<12} {user['password']:<18} {user['group']}")
+        print(f"\nconfig.json: {stack.state_dir / 'config.json'}   CA: {stack.ca_path}")
+        if args.persist:
+            print(f"data kept in {args.persist} (saved at a clean stop)")
+        print("Ctrl-C to stop.", flush=True)
+        while not stopping.wait(1):
+            pass
+    finally:
+        print("\nstopping...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+"""`Stack`: the whole local platform in one object, for `python -m devstack` and for tests.
+
+    with Stack(port=0, state_dir=tmp_path) as stack:
+        stack.url, stack.graphql_url, stack.realtime_url   # https://127.0.0.1:<port>...
+        stack.config        # the served config.json (dict)
+        stack.users         # [{"username", "password", "group"}], one or two per group
+        stack.subs          # username → Cognito sub
+        stack.sign_in("journalist")  # Cognito AuthenticationResult (AccessToken, IdToken, ...)
+        stack.moto_endpoint, stack.ca_path, stack.table_env, stack.dynamodb, stack.region
+
+`start()` sets the process environment the handlers read (AWS_ENDPOINT_URL → moto, TABLE_*,
+GRAPHQL_URL, DISTRIBUTION_ID, SSL_CERT_FILE → the stack's CA); `stop()` restores it. One stack
+per process at a time: moto's state and the handlers' configuration are process-wide.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+import uvicorn
+
+from devstack import persist, provision, tls
+from devstack.gateway import Gateway
+from devstack.identity import Credentials, UserPoolVerifier, authenticate
+from devstack.realtime import Realtime
+from devstack.streams import Consumer, StreamPollers
+from devstack.web import Site
+from handlers.entities import ENTITIES
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "saint-esprit-local"
+# The functions' configuration in infra/, where the environment does not say otherwise
+# (metrics off: CloudWatch's EMF lines would only clutter the console).
+LAMBDA_DEFAULTS = {
+    "POWERTOOLS_SERVICE_NAME": "saint-esprit-local",
+    "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+log = logging.getLogger("devstack")
+
+
+def _bind(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(128)
+    return sock
+
+
+def _handler(module: str) -> Callable:
+    import importlib
+
+    return importlib.import_module(f"handlers.{module}").handler
+
+
+class Stack:
+    def __init__(
+        self,
+        port: int = 8443,
+        state_dir: Path | None = None,
+        persist_dir: Path | None = None,
+        frontend_dir: Path | None = None,
+        keepalive_seconds: float = 30.0,
+        poll_interval: float = 0.1,
+        resolver: Callable | None = None,
+        publisher: Callable | None = None,
+        invalidator: Callable | None = None,
+    ):
+        """`port` 0 picks a free port. `state_dir` receives config.json, users.json and the
+        certificate (default `.devstack/`). `persist_dir` keeps data between runs. The handler
+        arguments replace the real `handlers.*` (only for the stack's own tests)."""
+        self.requested_port = port
+        self.state_dir = Path(state_dir or ROOT / ".devstack")
+        self.persist_dir = Path(persist_dir) if persist_dir else None
+        self.frontend_dir = Path(frontend_dir or ROOT / "frontend" / "dist")
+        self.keepalive_seconds = keepalive_seconds
+        self.poll_interval = poll_interval
+        self._handlers = {"resolver": resolver, "publisher": publisher, "invalidator": invalidator}
+        self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
+            or "eu-west-3"
+        self.users: list[dict[str, str]] = []
+        self.subs: dict[str, str] = {}
+        self.config: dict[str, Any] = {}
+        self.table_env: dict[str, str] = {}
+        self._saved_env: dict[str, str | None] = {}
+        self._moto = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._pollers: StreamPollers | None = None
+
+    # ------------------------------------------------------------------------- addresses
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    @property
+    def realtime_url(self) -> str:
+        return f"wss://127.0.0.1:{self.port}/graphql/realtime"
+
+    @property
+    def ca_path(self) -> Path:
+        return self.state_dir / "ca.pem"
+
+    def client(self, service: str):
+        """A boto3 client for one of the stack's services (talks to moto)."""
+        return boto3.client(service, endpoint_url=self.moto_endpoint, region_name=self.region)
+
+    @property
+    def dynamodb(self):
+        return self.client("dynamodb")
+
+    def sign_in(self, username: str) -> dict[str, Any]:
+        """Sign a demo user in (USER_PASSWORD_AUTH): its Cognito AuthenticationResult."""
+        password = next(u["password"] for u in self.users if u["username"] == username)
+        return self.client("cognito-idp").initiate_auth(
+            ClientId=self.config["userPoolClientId"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )["AuthenticationResult"]
+
+    # ----------------------------------------------------------------------------- start
+    def _set_env(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        self.moto_endpoint = "http://127.0.0.1:%d" % self._moto.get_host_and_port()[1]
+
+    def _provision(self, saved_users: dict[str, dict[str, str]]) -> None:
+        self.table_env = provision.create_tables(self.dynamodb, PREFIX)
+        self.media_bucket = provision.create_media_bucket(
+            self.client("s3"), f"{PREFIX}-media", self.url
+        )
+        self.distribution_id = provision.create_distribution(
+            self.client("cloudfront"), self.media_bucket
+        )
+        idp = self.client("cognito-idp")
+        self.user_pool_id, self.client_id = provision.create_user_pool(idp, f"{PREFIX}-users")
+        for username, group, display_name in provision.DEMO_USERS:
+            password = saved_users.get(username, {}).get("password") \
+                or provision.generate_password()
+            self.subs[username] = provision.create_user(
+                idp, self.user_pool_id, username, password, group, display_name
+            )
+            self.users.append({"username": username, "password": password, "group": group})
+        self.identity_pool_id = provision.create_identity_pool(
+            self.client("cognito-identity"), f"{PREFIX}-identities", self.region,
+            self.user_pool_id, self.client_id,
+        )
+
+    def _build_config(self) -> dict[str, Any]:
+        aws = f"{self.url}/aws"
+        return {
+            "region": self.region,
+            "graphqlUrl": self.graphql_url,
+            "realtimeUrl": self.realtime_url,
+            "userPoolId": self.user_pool_id,
+            "userPoolClientId": self.client_id,
+            "identityPoolId": self.identity_pool_id,
+            "mediaBucket": self.media_bucket,
+            "mediaBaseUrl": f"{self.url}/media",
+            "authFlow": "USER_PASSWORD_AUTH",
+            "endpoints": {"cognitoIdp": aws, "cognitoIdentity": aws, "s3": aws},
+        }
+
+    def _media(self, key: str) -> tuple[bytes, str] | None:
+        try:
+            found = self._s3.get_object(Bucket=self.media_bucket, Key=f"media/{key}")
+        except self._s3.exceptions.NoSuchKey:
+            return None
+        return found["Body"].read(), found.get("ContentType", "")
+
+    def _site(self):
+        user_pool = UserPoolVerifier(
+            f"{self.moto_endpoint}/{self.user_pool_id}/.well-known/jwks.json",
+            f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}",
+            self.client_id,
+        )
+        user_pool.keys()  # now, not inside the first request
+        frozen = boto3.Session().get_credentials().get_frozen_credentials()
+        credentials = Credentials(frozen.access_key, frozen.secret_key)
+        gateway = Gateway(
+            self._handlers["resolver"] or _handler("resolver"),
+            self.region,
+            on_write=lambda entity: self._pollers and self._pollers.nudge(entity),
+        )
+        realtime = Realtime(gateway, user_pool.caller, self.keepalive_seconds)
+        gateway.on_mutation_result = realtime.publish
+        self.gateway, self.realtime = gateway, realtime
+        return Site(
+            frontend_dir=self.frontend_dir,
+            config=lambda: self.config,
+            gateway=gateway,
+            realtime=realtime,
+            authenticate=lambda *request: authenticate(user_pool, credentials, *request),
+            moto_endpoint=self.moto_endpoint,
+            media=self._media,
+        ).app()
+
+    def _start_server(self, app, sock: socket.socket) -> None:
+        certificate = tls.generate(self.state_dir)
+        config = uvicorn.Config(
+            app,
+            ssl_certfile=str(certificate.cert_path),
+            ssl_keyfile=str(certificate.key_path),
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=3,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="gateway", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the gateway did not start")
+            time.sleep(0.02)
+
+    def start(self) -> "Stack":
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        sock = _bind(self.requested_port)
+        self.port = sock.getsockname()[1]
+        try:
+            self._start_moto()
+            self._set_env({
+                "AWS_ENDPOINT_URL": self.moto_endpoint,
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+                "GRAPHQL_URL": self.graphql_url,
+                "SSL_CERT_FILE": str(self.ca_path),
+                **{k: v for k, v in LAMBDA_DEFAULTS.items() if k not in os.environ},
+            })
+            saved = persist.load(self.persist_dir) if self.persist_dir else None
+            self._provision(saved.users if saved else {})
+            self._set_env({**self.table_env, "DISTRIBUTION_ID": self.distribution_id,
+                           "MEDIA_PATH_PREFIX": "/media/"})
+            self._s3 = self.client("s3")
+            if saved:
+                persist.restore(saved, self)
+            self.config = self._build_config()
+            app = self._site()
+            consumers = [
+                Consumer("saint-esprit-publisher",
+                         self._handlers["publisher"] or _handler("publisher")),
+                Consumer("saint-esprit-invalidator",
+                         self._handlers["invalidator"] or _handler("invalidator")),
+            ]
+            self._pollers = StreamPollers(
+                self.dynamodb, self.client("dynamodbstreams"),
+                {entity.name: self.table_env[entity.table_env] for entity in ENTITIES},
+                self.region, consumers, self.poll_interval,
+            )
+            self._start_server(app, sock)
+            self._pollers.start()
+            self._write_state()
+        except BaseException:
+            sock.close()
+            self.stop()
+            raise
+        return self
+
+    def _write_state(self) -> None:
+        (self.state_dir / "config.json").write_text(json.dumps(self.config, indent=2) + "\n")
+        users = self.state_dir / "users.json"
+        users.write_text(json.dumps(self.users, indent=2) + "\n")
+        users.chmod(0o600)
+
+    # ------------------------------------------------------------------------------ stop
+    def stop(self) -> None:
+        """Stop serving, save state if asked, stop moto, free the ports, restore the env."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+            self._thread = None
+        if self._pollers is not None:
+            self._pollers.stop()
+            self._pollers = None
+        if self._server is not None and self.persist_dir:
+            try:
+                persist.save(self.persist_dir, self)
+            except Exception:
+                log.exception("could not save the stack's state to %s", self.persist_dir)
+        self._server = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto._server.server_close()  # stop() leaves the listening socket open
+            self._moto = None
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env = {}
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
