@@ -136,3 +136,20 @@ def test_real_clock_announcement_is_current(tables):
     shown = presence.announce(CLARA, "journals", "journal-1", None)
     assert before + presence.ANNOUNCEMENT_MS <= shown["expiresAt"] <= int(time.time() * 1000) + presence.ANNOUNCEMENT_MS
     assert presence.list_editors(SIMON, "journals", "journal-1") == [shown]
+
+
+def test_through_the_resolver_presence_warns_but_never_blocks_a_save(tables):
+    from tests.functional.appsync_calls import call, data_of, error_of, identity
+
+    clara, simon = identity("sub-clara"), identity("sub-simon")
+    created = data_of(call("createNews", clara, input={"id": "news-1", "data": '{"title": "Grève"}'}))
+    shown = data_of(call("announceEditing", clara, entity="news", id="news-1", field="title"))
+    assert (shown["editorId"], shown["active"]) == ("sub-clara", True)
+    assert [p["editorId"] for p in data_of(call("listEditors", simon, entity="news", id="news-1"))] == ["sub-clara"]
+    updated = data_of(call("updateNews", simon, input={
+        "id": "news-1", "expectedVersion": created["version"], "data": '{"title": "Grève reconduite"}'}))
+    assert updated["version"] == created["version"] + 1
+    assert error_of(call("clearEditing", simon, entity="news", id="news-1", editorId="sub-clara"))["errorType"] == "Unauthorized"
+    assert error_of(call("announceEditing", clara, entity="multitracks", id="news-1"))["errorType"] == "ValidationError"
+    assert data_of(call("stopEditing", clara, entity="news", id="news-1"))["active"] is False
+    assert data_of(call("listEditors", simon, entity="news", id="news-1")) == []
