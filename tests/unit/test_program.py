@@ -1,0 +1,124 @@
+"""The whole program (`__main__.py`) per committed stack: the tiers it composes, how they are
+wired, what it exports, and what differs between production and development."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import PROJECT, evaluate_program, make_site_dir, stack_config, test_config
+
+from handlers.entities import ENTITIES, PRESENCE
+from infra.settings import SettingsError
+
+TIERS = {f"{PROJECT}:{tier}" for tier in ("data:DataTier", "auth:AuthTier", "api:ApiTier", "cdn:CdnTier",
+                                          "streams:StreamsTier")}
+EXPORTS = {"siteUrl", "graphqlUrl", "realtimeUrl", "region", "userPoolId", "userPoolClientId", "identityPoolId",
+           "mediaBaseUrl", "mediaBucket", "siteBucket", "tableNames", "presenceTableName", "distributionId",
+           "failureQueueUrl"}
+STACKS = ["prod", "dev"]
+
+
+def only(run, type_token):
+    found = run.of_type(type_token)
+    assert len(found) == 1, f"{len(found)} {type_token}"
+    return found[0]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_tier_is_one_component_under_the_stack(program, stack):
+    run = program(stack)
+    components = [r for r in run.resources if r.type.startswith(f"{PROJECT}:")]
+    assert sorted(r.type for r in components) == sorted(TIERS)
+    assert all(r.parent.endswith("pulumi:pulumi:Stack::saint-esprit-" + stack) for r in components)
+    orphans = [r.name for r in run.resources if r.custom and not r.read and run.tier_of(r) is None]
+    assert orphans == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_exports_what_operators_and_the_frontend_need(program, stack):
+    run = program(stack)
+    exports = run.exports
+    assert set(exports) == EXPORTS
+    api = only(run, "aws:appsync/graphQLApi:GraphQLApi")
+    assert exports["graphqlUrl"] == api.outputs["uris"]["GRAPHQL"]
+    assert exports["realtimeUrl"] == api.outputs["uris"]["REALTIME"]
+    assert exports["identityPoolId"] == only(run, "aws:cognito/identityPool:IdentityPool").id
+    assert exports["userPoolClientId"] == only(run, "aws:cognito/userPoolClient:UserPoolClient").id
+    assert exports["distributionId"] == only(run, "aws:cloudfront/distribution:Distribution").id
+    assert exports["mediaBaseUrl"] == exports["siteUrl"] + "/media"
+    assert set(exports["tableNames"]) == {e.name for e in ENTITIES}
+    assert exports["region"] == "eu-west-3"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_site_config_points_the_browser_at_this_stack(program, stack):
+    run = program(stack)
+    [config] = [o for o in run.resources if o.type.startswith("aws:s3/bucketObject") and o.inputs["key"] == "config.json"]
+    written = json.loads(config.inputs["content"])
+    exports = run.exports
+    assert written["graphqlUrl"] == exports["graphqlUrl"] and written["realtimeUrl"] == exports["realtimeUrl"]
+    assert written["userPoolId"] == exports["userPoolId"]
+    assert written["userPoolClientId"] == exports["userPoolClientId"]
+    assert written["identityPoolId"] == exports["identityPoolId"]
+    assert written["mediaBaseUrl"] == exports["mediaBaseUrl"] and written["mediaBucket"] == exports["mediaBucket"]
+    assert written["authFlow"] == "USER_SRP_AUTH" and written["endpoints"] == {}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_resolver_reads_and_writes_the_stacks_own_tables(program, stack):
+    run = program(stack)
+    resolver = next(f for f in run.of_type("aws:lambda/function:Function")
+                    if f.inputs["handler"] == "handlers.resolver.handler")
+    env = resolver.inputs["environment"]["variables"]
+    assert {e.name: env[e.table_env] for e in ENTITIES} == run.exports["tableNames"]
+    assert env[PRESENCE.table_env] == run.exports["presenceTableName"]
+
+
+def test_production_data_cannot_be_deleted_by_accident(prod):
+    tables = prod.of_type("aws:dynamodb/table:Table")
+    assert len(tables) == len(ENTITIES) + 1
+    assert all(t.protect and t.inputs["deletionProtectionEnabled"] for t in tables)
+
+
+def test_development_can_be_torn_down(dev):
+    protected = [r.name for r in dev.resources if r.protect]
+    assert protected == []
+    assert not any(t.inputs["deletionProtectionEnabled"] for t in dev.of_type("aws:dynamodb/table:Table"))
+
+
+def test_production_adopts_the_current_user_pool_and_development_creates_its_own(prod, dev):
+    assert prod.of_type("aws:cognito/userPool:UserPool") == []
+    adopted = stack_config("prod")["saint-esprit:adoptedUserPoolId"]
+    assert prod.exports["userPoolId"] == adopted
+    assert only(prod, "aws:cognito/userPoolClient:UserPoolClient").inputs["userPoolId"] == adopted
+    assert ("aws:cognito/getUserPool:getUserPool", {"userPoolId": adopted}) in prod.calls
+    created = only(dev, "aws:cognito/userPool:UserPool")
+    assert created.read is False and dev.exports["userPoolId"] == created.id
+
+
+def test_only_development_allows_password_sign_in(prod, dev):
+    def flows(run):
+        return only(run, "aws:cognito/userPoolClient:UserPoolClient").inputs["explicitAuthFlows"]
+
+    assert "ALLOW_USER_PASSWORD_AUTH" not in flows(prod)
+    assert "ALLOW_USER_PASSWORD_AUTH" in flows(dev)
+    assert "ALLOW_USER_SRP_AUTH" in flows(prod)
+
+
+def test_production_serves_the_newsroom_domain(prod, dev):
+    client = only(prod, "aws:cognito/userPoolClient:UserPoolClient").inputs
+    assert client["callbackUrls"] == ["https://saint-esprit.link/", "https://www.saint-esprit.link/"]
+    assert prod.exports["siteUrl"] == "https://saint-esprit.link"
+    assert dev.exports["siteUrl"].endswith(".cloudfront.net")
+
+
+def test_a_bad_setting_stops_the_program_before_any_resource(tmp_path):
+    config = test_config("dev", make_site_dir(tmp_path), environment=None)
+    with pytest.raises(SettingsError, match="saint-esprit:environment"):
+        evaluate_program("dev", config)
+
+
+def test_a_missing_frontend_build_says_how_to_build_it(tmp_path):
+    config = test_config("dev", tmp_path / "nothing-built")
+    with pytest.raises(Exception, match="make frontend"):
+        evaluate_program("dev", config)
