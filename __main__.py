@@ -82,4 +82,6 @@ pulumi.export("siteBucket", cdn.site_bucket_name)
 pulumi.export("tableNames", {entity: table.name for entity, table in data.tables.items()})
 pulumi.export("presenceTableName", data.presence_table.name)
 pulumi.export("distributionId", cdn.distribution_id)
+# Where the custom domain's DNS records (CNAME or alias) must point.
+pulumi.export("distributionDomainName", cdn.distribution.domain_name)
 pulumi.export("failureQueueUrl", streams.failure_queue_url)

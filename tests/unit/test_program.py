@@ -14,7 +14,7 @@ TIERS = {f"{PROJECT}:{tier}" for tier in ("data:DataTier", "auth:AuthTier", "api
                                           "streams:StreamsTier")}
 EXPORTS = {"siteUrl", "graphqlUrl", "realtimeUrl", "region", "userPoolId", "userPoolClientId", "identityPoolId",
            "mediaBaseUrl", "mediaBucket", "siteBucket", "tableNames", "presenceTableName", "distributionId",
-           "failureQueueUrl"}
+           "distributionDomainName", "failureQueueUrl"}
 STACKS = ["prod", "dev"]
 
 
@@ -44,7 +44,9 @@ def test_exports_what_operators_and_the_frontend_need(program, stack):
     assert exports["realtimeUrl"] == api.outputs["uris"]["REALTIME"]
     assert exports["identityPoolId"] == only(run, "aws:cognito/identityPool:IdentityPool").id
     assert exports["userPoolClientId"] == only(run, "aws:cognito/userPoolClient:UserPoolClient").id
-    assert exports["distributionId"] == only(run, "aws:cloudfront/distribution:Distribution").id
+    distribution = only(run, "aws:cloudfront/distribution:Distribution")
+    assert exports["distributionId"] == distribution.id
+    assert exports["distributionDomainName"] == distribution.outputs["domainName"]
     assert exports["mediaBaseUrl"] == exports["siteUrl"] + "/media"
     assert set(exports["tableNames"]) == {e.name for e in ENTITIES}
     assert exports["region"] == "eu-west-3"
