@@ -1,0 +1,1 @@
+"""Delivery access (OIDC provider, deploy roles, state backend): a separate Pulumi program."""

@@ -1,0 +1,155 @@
+"""bootstrap/: GitHub OIDC, one role per GitHub environment, the S3 + KMS state backend, under
+Pulumi mocks. The deploy roles are checked against what the platform program really creates."""
+from __future__ import annotations
+
+import fnmatch
+import json
+import runpy
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from conftest import ACCOUNT, REGION, evaluate
+
+from bootstrap.delivery_access import ACTIONS_WITHOUT_RESOURCE, DeliveryAccess, DeliveryAccessArgs
+from infra.iam import wildcard_violations
+
+REPOSITORY = "radio-saint-esprit/platform"
+BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap" / "__main__.py"
+WRITE_VERBS = ("Create", "Update", "Delete", "Put", "Set", "Tag", "Untag", "Attach", "Detach",
+               "Add", "Remove", "Publish", "Start", "Subscribe", "Unsubscribe", "Pass", "Encrypt",
+               "GenerateDataKey")
+# Where each pulumi-aws module's resources are managed, as IAM service prefixes.
+SERVICES = {"dynamodb": ["dynamodb"], "lambda": ["lambda"], "iam": ["iam"], "s3": ["s3"],
+            "cloudfront": ["cloudfront"], "appsync": ["appsync"], "sqs": ["sqs"], "sns": ["sns"],
+            "cognito": ["cognito-idp", "cognito-identity"], "cloudwatch": ["logs", "cloudwatch"]}
+
+
+@lru_cache(maxsize=None)
+def bootstrap(existing_provider: str | None = None):
+    return evaluate(lambda: DeliveryAccess("delivery", DeliveryAccessArgs(
+        repository=REPOSITORY, existing_oidc_provider_arn=existing_provider)))
+
+
+def one(run, type_token: str, name: str):
+    (resource,) = [r for r in run.of_type(type_token) if r.name == name]
+    return resource
+
+
+def role_named(run, environment: str):
+    return one(run, "aws:iam/role:Role", f"delivery-{environment}")
+
+
+def policy_of(run, environment: str) -> dict:
+    return json.loads(one(run, "aws:iam/rolePolicy:RolePolicy", f"delivery-{environment}").inputs["policy"])
+
+
+def state_bucket(run):
+    return one(run, "aws:s3/bucket:Bucket", "delivery-state")
+
+
+def actions(policy: dict) -> set[str]:
+    return {a for s in policy["Statement"] for a in s["Action"]}
+
+
+def test_each_role_trusts_only_its_github_environment_of_this_repository():
+    run = bootstrap()
+    provider = run.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert [p.inputs["url"] for p in provider] == ["https://token.actions.githubusercontent.com"]
+    assert provider[0].inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    for environment in ("preview", "dev", "production"):
+        trust = json.loads(role_named(run, environment).inputs["assumeRolePolicy"])["Statement"]
+        assert len(trust) == 1 and trust[0]["Action"] == "sts:AssumeRoleWithWebIdentity"
+        assert trust[0]["Principal"]["Federated"] == provider[0].outputs["arn"]
+        assert trust[0]["Condition"] == {"StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:{environment}",
+        }}
+
+
+def test_an_existing_oidc_provider_is_reused_not_duplicated():
+    arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    run = bootstrap(existing_provider=arn)
+    assert run.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    trust = json.loads(role_named(run, "dev").inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"]["Federated"] == arn
+
+
+def test_previews_only_read_and_take_state_locks():
+    preview = policy_of(bootstrap(), "preview")
+    writes = {a for a in actions(preview) if a.split(":")[1].startswith(WRITE_VERBS)}
+    # The only writes: the backend's lock and checkpoint files, and decrypting/encrypting secrets.
+    assert writes == {"s3:PutObject", "s3:DeleteObject", "kms:Encrypt", "kms:GenerateDataKey"}
+    state = [s for s in preview["Statement"] if s["Sid"] == "StateObjects"]
+    assert state[0]["Resource"] == [f"arn:aws:s3:::{state_bucket(bootstrap()).outputs['bucket']}/*"]
+
+
+def test_deploy_roles_are_scoped_to_their_own_stack_names():
+    run = bootstrap()
+    dev = json.dumps(policy_of(run, "dev"))
+    assert "saint-esprit-dev-*" in dev and "saint-esprit-prod-*" not in dev
+    assert "saint-esprit-prod-*" in json.dumps(policy_of(run, "production"))
+    assert "cognito-idp:DeleteUserPool" in actions(policy_of(run, "production"))
+    pass_role = next(s for s in policy_of(run, "dev")["Statement"] if s["Sid"] == "PassOwnRoles")
+    assert all(r.startswith(f"arn:aws:iam::{ACCOUNT}:role/") for r in pass_role["Resource"])
+    assert pass_role["Condition"]["StringEquals"]["iam:PassedToService"]
+
+
+@pytest.mark.parametrize("environment", ["preview", "dev", "production"])
+def test_only_actions_without_resource_level_permissions_get_a_wildcard(environment):
+    policy = policy_of(bootstrap(), environment)
+    broad = [s for s in policy["Statement"] if "*" in s["Resource"]]
+    assert [s["Sid"] for s in broad] == ["NoResourceLevelPermissions"]
+    expected = ACTIONS_WITHOUT_RESOURCE["read"] + (ACTIONS_WITHOUT_RESOURCE["write"] if environment != "preview" else [])
+    assert sorted(broad[0]["Action"]) == sorted(expected)
+    assert broad[0]["Condition"] == {"StringEquals": {"aws:RequestedRegion": [REGION, "us-east-1"]}}
+    # The platform's guardrail (infra/iam.py) flags exactly that statement and nothing else.
+    assert [p.split(":")[0] for p in wildcard_violations(policy)] == ["NoResourceLevelPermissions"]
+
+
+def test_state_backend_is_versioned_encrypted_with_a_rotating_key_and_protected():
+    run = bootstrap()
+    bucket, key = state_bucket(run), run.of_type("aws:kms/key:Key")[0]
+    assert bucket.protect and key.protect and key.inputs["enableKeyRotation"] is True
+    versioning = run.of_type("aws:s3/bucketVersioning:BucketVersioning")[0]
+    assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
+    sse = run.of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0]
+    default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key.outputs["arn"]}
+    block = run.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0].inputs
+    assert all(block[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+
+
+def test_the_program_exports_what_the_workflows_need():
+    run = evaluate(lambda: runpy.run_path(str(BOOTSTRAP), run_name="__main__"),
+                   config={"saint-esprit:repository": REPOSITORY})
+    bucket = state_bucket(run).outputs["bucket"]
+    assert run.exports["backendUrl"] == f"s3://{bucket}?region={REGION}"
+    assert run.exports["secretsProvider"] == f"awskms://alias/saint-esprit-pulumi?region={REGION}"
+    assert set(run.exports["roleArns"]) == {"preview", "dev", "production"}
+
+
+def test_a_repository_that_is_not_owner_slash_name_is_refused():
+    with pytest.raises(ValueError, match="owner/name"):
+        evaluate(lambda: DeliveryAccess("delivery", DeliveryAccessArgs(repository="*")))
+
+
+def test_the_dev_deploy_role_covers_every_resource_the_platform_creates(dev):
+    """Each service the program uses has actions in the role, and every name-scoped resource
+    the dev stack creates matches one of the role's name patterns."""
+    policy = policy_of(bootstrap(), "dev")
+    granted = {a.split(":")[0] for a in actions(policy)}
+    patterns = {r for s in policy["Statement"] for r in s["Resource"]}
+    for resource in dev.resources:
+        if not resource.custom or resource.read or not resource.type.startswith("aws:"):
+            continue
+        module = resource.type.split(":")[1].split("/")[0]
+        assert module in SERVICES and set(SERVICES[module]) <= granted, resource.type
+        arn = resource.outputs.get("arn")
+        if isinstance(arn, str) and resource.type in NAME_SCOPED:
+            assert any(fnmatch.fnmatchcase(arn, p) for p in patterns), f"{resource.type} {arn} is outside the role"
+
+
+NAME_SCOPED = {"aws:dynamodb/table:Table", "aws:lambda/function:Function", "aws:iam/role:Role",
+               "aws:s3/bucket:Bucket", "aws:sqs/queue:Queue", "aws:sns/topic:Topic",
+               "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudfront/function:Function"}
