@@ -71,3 +71,33 @@ def data_of(envelope: dict[str, Any]) -> Any:
 def error_of(envelope: dict[str, Any]) -> dict[str, Any]:
     assert "error" in envelope, envelope
     return envelope["error"]
+
+
+def dump_tables() -> dict[str, list]:
+    """Every stored item of every entity table, in DynamoDB's wire format (exact bytes), to
+    prove that a refused call changed nothing. A test helper: the handlers never scan."""
+    import boto3
+
+    from handlers.entities import ENTITIES
+
+    client = boto3.client("dynamodb")
+    dump = {}
+    for entity in ENTITIES:
+        found = client.scan(TableName=entity.table_name(), ConsistentRead=True)["Items"]
+        dump[entity.name] = sorted(found, key=lambda item: item["id"]["S"])
+    return dump
+
+
+def seed(entity, item_id: str, owner: str, *, deleted: bool = False, **fields: Any) -> dict:
+    """Store an item as the API would have (optionally as a tombstone) without calling it."""
+    import boto3
+
+    from handlers import items
+    from handlers.tables import to_dynamodb
+
+    item = items.new_item(entity, {"title": item_id, **fields}, item_id=item_id, owner_id=owner,
+                          updated_by=owner, now_ms=1_763_451_000_000)
+    if deleted:
+        item = items.tombstone(item, updated_by=owner, now_ms=1_763_451_000_001)
+    boto3.client("dynamodb").put_item(TableName=entity.table_name(), Item=to_dynamodb(item))
+    return item
