@@ -52,7 +52,7 @@ function buildSections() {
 }
 
 function itemRow(entityName, item) {
-  const meta = `v${item.version ?? '?'} · ${item.author ?? item.updatedBy ?? ''}`;
+  const meta = item.author ? `v${item.version ?? '?'} · ${item.author}` : `v${item.version ?? '?'}`;
   return element('li', { testid: `item-${entityName}-${item.id}`, 'data-id': item.id, 'data-version': item.version ?? '' },
     element('span', { class: 'title', testid: 'item-title' }, item.title || item.id),
     element('span', { class: 'meta' }, meta),
