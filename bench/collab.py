@@ -100,6 +100,7 @@ class PresenceWatcher:
 def presence_propagation(announcements: int) -> dict[str, float]:
     os.environ.update(FAKE_CREDENTIALS)  # never a real account: everything goes to moto
     os.environ.pop("AWS_PROFILE", None)
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no metric blobs amid the figures
     with tempfile.TemporaryDirectory() as state, Stack(port=0, state_dir=Path(state)) as stack:
         editor = stack.sign_in("journalist")["AccessToken"]
         watcher = PresenceWatcher(stack, stack.sign_in("journalist2")["AccessToken"])
