@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -184,10 +185,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.migrate",
         description=__doc__.split("\n\n")[0],
-        epilog="Target tables come from TABLE_NEWS, TABLE_ANIMATIONS, TABLE_BLOCKS, "
-        "TABLE_CONDUCTORS, TABLE_JOURNALS (the stack's outputs). AWS credentials and region "
-        "as usual (AWS_PROFILE, AWS_REGION).",
+        epilog="AWS credentials and region as usual (AWS_PROFILE, AWS_REGION).",
     )
+    parser.add_argument("--target-tables", type=json.loads, metavar="JSON",
+                        help="the stack output tableNames ({\"news\": \"...\", ...}); default: "
+                        "the TABLE_NEWS, TABLE_ANIMATIONS, ... environment variables")
     source = parser.add_argument_group("legacy sources (read only)")
     source.add_argument("--legacy-bucket", default="saint-esprit-audio",
                         help="old S3 store ('' to skip it; default %(default)s)")
@@ -260,6 +262,9 @@ def summary(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None, *, dynamodb=None) -> dict[str, Any]:
     """Run the migration; `dynamodb` lets a test wrap the target client (e.g. to crash it)."""
     args = _parser().parse_args(argv)
+    for entity, table in (args.target_tables or {}).items():
+        if entity in BY_NAME:
+            os.environ[BY_NAME[entity].table_env] = table
     s3 = boto3.client("s3")
     dynamodb = dynamodb or boto3.client("dynamodb")
     if args.owners:

@@ -254,3 +254,13 @@ def test_every_page_of_the_legacy_stores_is_read(legacy_store, tmp_path, monkeyp
     report = migrate(legacy_store, tmp_path, "--dry-run")
     assert created(report) == ITEMS
     assert report["entities"]["news"]["read"] == 16 + 4 + 5
+
+
+def test_target_tables_can_come_from_the_stack_output(legacy_store, tmp_path, monkeypatch, tables):
+    """`--target-tables "$(pulumi stack output tableNames --json)"` instead of TABLE_* variables."""
+    stack_output = {entity.name: tables[entity.table_env] for entity in ENTITIES}
+    for entity in ENTITIES:
+        monkeypatch.delenv(entity.table_env)
+    report = migrate(legacy_store, tmp_path, "--target-tables", json.dumps(stack_output))
+    assert created(report) == ITEMS
+    assert len(target("conductors")) == ITEMS["conductors"]
