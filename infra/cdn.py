@@ -37,6 +37,11 @@ function handler(event) {
 """
 
 
+def _under(bucket: aws.s3.Bucket, prefix: str) -> pulumi.Output[str]:
+    """The ARN of every object whose key starts with `prefix` ("" for the whole bucket)."""
+    return pulumi.Output.concat(bucket.arn, "/", prefix, "*")
+
+
 @dataclass
 class CdnTierArgs:
     site_dir: Path
@@ -138,21 +143,22 @@ class CdnTier(pulumi.ComponentResource):
         cloudfront = {"Service": "cloudfront.amazonaws.com"}
         site, media = self.site_bucket, self.media_bucket
         grants = {
-            site: [iam.statement(["s3:GetObject"], [site.arn.apply(lambda arn: f"{arn}/*")],
-                                 principal=cloudfront, conditions=from_this_distribution, sid="CloudFrontReadsSite")],
-            media: [
-                iam.statement(["s3:GetObject"], [media.arn.apply(lambda arn: f"{arn}/{MEDIA_PREFIX}/*")],
-                              principal=cloudfront, conditions=from_this_distribution, sid="CloudFrontReadsMedia"),
+            "site": (site, [
+                iam.statement(["s3:GetObject"], [_under(site, "")], principal=cloudfront,
+                              conditions=from_this_distribution, sid="CloudFrontReadsSite"),
+            ]),
+            "media": (media, [
+                iam.statement(["s3:GetObject"], [_under(media, f"{MEDIA_PREFIX}/")], principal=cloudfront,
+                              conditions=from_this_distribution, sid="CloudFrontReadsMedia"),
                 # Without ListBucket S3 answers a missing key with 403, which players and the
                 # app cannot tell from a permission problem; with it, a 404.
                 iam.statement(["s3:ListBucket"], [media.arn], principal=cloudfront,
                               conditions=from_this_distribution, sid="MissingMediaIsNotFound"),
-            ],
+            ]),
         }
-        for bucket, statements in grants.items():
-            purpose = "site" if bucket is site else "media"
+        for purpose, (bucket, statements) in grants.items():
             deny_plain_http = iam.statement(
-                ["s3:*"], [bucket.arn, bucket.arn.apply(lambda arn: f"{arn}/*")], principal={"AWS": "*"},
+                ["s3:*"], [bucket.arn, _under(bucket, "")], principal={"AWS": "*"},
                 conditions={"Bool": {"aws:SecureTransport": "false"}}, effect="Deny", sid="HttpsOnly",
             )
             aws.s3.BucketPolicy(
@@ -165,10 +171,8 @@ class CdnTier(pulumi.ComponentResource):
     def _media_uploads(self) -> None:
         """Signed-in users read all media and write only under their own identity's prefix
         (uploads go from the browser straight to S3 with the identity pool's credentials)."""
-        objects = self.media_bucket.arn.apply(lambda arn: f"{arn}/{MEDIA_PREFIX}/*")
-        own_audio = self.media_bucket.arn.apply(
-            lambda arn: f"{arn}/{MEDIA_PREFIX}/audio/${{cognito-identity.amazonaws.com:sub}}/*"
-        )
+        objects = _under(self.media_bucket, f"{MEDIA_PREFIX}/")
+        own_audio = _under(self.media_bucket, f"{MEDIA_PREFIX}/audio/${{cognito-identity.amazonaws.com:sub}}/")
         aws.iam.RolePolicy(
             f"{self._name}-media-access",
             role=self._args.authenticated_role_name,
@@ -274,19 +278,18 @@ class CdnTier(pulumi.ComponentResource):
         app_shell = self._cache_policy("app-shell", APP_SHELL_TTL, APP_SHELL_TTL)
         immutable = self._cache_policy("hashed-assets", APP_SHELL_TTL, IMMUTABLE_TTL)
         headers = self._security_headers()
-        read_only = ["GET", "HEAD", "OPTIONS"]
-        cached = ["GET", "HEAD"]
+        # What every behaviour shares: read-only, HTTPS, compressed, with the security headers.
+        common = dict(
+            viewer_protocol_policy="redirect-to-https",
+            allowed_methods=["GET", "HEAD", "OPTIONS"],
+            cached_methods=["GET", "HEAD"],
+            response_headers_policy_id=headers.id,
+            compress=True,
+        )
 
         def behaviour(path: str, origin: str, policy: aws.cloudfront.CachePolicy):
             return aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
-                path_pattern=path,
-                target_origin_id=origin,
-                viewer_protocol_policy="redirect-to-https",
-                allowed_methods=read_only,
-                cached_methods=cached,
-                cache_policy_id=policy.id,
-                response_headers_policy_id=headers.id,
-                compress=True,
+                path_pattern=path, target_origin_id=origin, cache_policy_id=policy.id, **common
             )
 
         return aws.cloudfront.Distribution(
@@ -308,12 +311,8 @@ class CdnTier(pulumi.ComponentResource):
             ],
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id="site",
-                viewer_protocol_policy="redirect-to-https",
-                allowed_methods=read_only,
-                cached_methods=cached,
                 cache_policy_id=app_shell.id,
-                response_headers_policy_id=headers.id,
-                compress=True,
+                **common,
                 function_associations=[
                     aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
                         event_type="viewer-request", function_arn=spa_routing.arn
