@@ -85,7 +85,7 @@ def test_every_value_is_typed():
          "saint-esprit:certificateArn", "us-east-1"),
         (dev(certificateArn=CERTIFICATE_ARN), "saint-esprit:certificateArn", "without domainNames"),
         (dev(adoptedUserPoolId="oD1fm8OLs"), "saint-esprit:adoptedUserPoolId", "existing Cognito user pool"),
-        (dev(adoptedUserPoolId="eu-west-1_oD1fm8OLs"), "saint-esprit:adoptedUserPoolId", "in eu-west-3"),
+        (dev(adoptedUserPoolId="eu-west-1_" + "Ab3dE6gH9"), "saint-esprit:adoptedUserPoolId", "in eu-west-3"),
         (dev(alarmEmail="tech at radio"), "saint-esprit:alarmEmail", "e-mail address"),
         (dev(invalidationPaths={"podcasts": ["/p"]}), "saint-esprit:invalidationPaths", "news, animations"),
         (dev(invalidationPaths={"news": ["news/*"]}), "saint-esprit:invalidationPaths", 'starting with "/"'),
