@@ -1,0 +1,117 @@
+"""Collaboration beyond last-writer-wins, in two real browsers against the local stack: edit
+presence, field-level merge of concurrent edits, offline edits replayed on reconnect."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from handlers.tables import from_dynamodb
+from tests.e2e.conftest import create_item, edit_item, row
+
+pytestmark = pytest.mark.e2e
+
+
+def stored_news(stack, news_id: str) -> dict:
+    """The news item as the table holds it now (what every browser will load)."""
+    response = stack.dynamodb.get_item(TableName=stack.table_env["TABLE_NEWS"], Key={"id": {"S": news_id}},
+                                       ConsistentRead=True)
+    return from_dynamodb(response["Item"])
+
+
+def cached_news(page, news_id: str, field: str):
+    """One field of the news as the page's storage module holds it."""
+    return page.evaluate(
+        "([id, field]) => window.Storage.cache.news.find((n) => n.id === id)?.[field] ?? null", [news_id, field])
+
+
+def wait_for_cached(page, news_id: str, field: str, value: str) -> None:
+    page.wait_for_function(
+        "([id, field, value]) => window.Storage.cache.news.find((n) => n.id === id)?.[field] === value",
+        arg=[news_id, field, value])
+
+
+def unique(text: str) -> str:
+    return f"{text} {time.time_ns()}"
+
+
+def test_two_people_edit_different_fields_of_one_news_at_once_and_both_edits_survive(signed_in_page, stack):
+    clara = signed_in_page("journalist")
+    simon = signed_in_page("journalist2")
+    news_id = create_item(clara, "news", unique("Grève SNCF"), content="Texte d'origine")
+    expect(row(simon, "news", news_id)).to_have_count(1)
+
+    # Both open the same version; Clara rewrites the title, Simon the text read on air.
+    new_title = unique("Grève reconduite à la SNCF")
+    edit_item(clara, "news", news_id, title=new_title)
+    edit_item(simon, "news", news_id, content="Texte corrigé par Simon")
+    clara.get_by_test_id("editor-save").click()
+    wait_for_cached(clara, news_id, "title", new_title)
+    simon.get_by_test_id("editor-save").click()  # based on the old version: merged, not refused
+
+    wait_for_cached(simon, news_id, "content", "Texte corrigé par Simon")
+    expect(simon.get_by_test_id("conflict-dialog")).not_to_be_visible()
+    stored = stored_news(stack, news_id)
+    assert (stored["title"], stored["content"], stored["version"]) == (new_title, "Texte corrigé par Simon", 3)
+    wait_for_cached(clara, news_id, "content", "Texte corrigé par Simon")
+    expect(row(simon, "news", news_id)).to_contain_text(new_title)
+
+
+def test_the_same_field_edited_twice_shows_both_values_and_the_choice_is_saved(signed_in_page, stack):
+    clara = signed_in_page("journalist")
+    simon = signed_in_page("journalist2")
+    title = unique("Conseil municipal")
+    news_id = create_item(clara, "news", title, content="Texte d'origine")
+    expect(row(simon, "news", news_id)).to_have_count(1)
+
+    edit_item(clara, "news", news_id, content="Version de Clara")
+    edit_item(simon, "news", news_id, content="Version de Simon")
+    clara.get_by_test_id("editor-save").click()
+    wait_for_cached(clara, news_id, "content", "Version de Clara")
+    simon.get_by_test_id("editor-save").click()
+
+    dialog = simon.get_by_test_id("conflict-dialog")
+    expect(dialog).to_be_visible()
+    field = dialog.locator("[data-testid='conflict-field'][data-path='content']")
+    expect(field.locator(".mine")).to_contain_text("Version de Simon")
+    expect(field.locator(".theirs")).to_contain_text("Version de Clara")
+    assert stored_news(stack, news_id)["content"] == "Version de Clara", "nothing overwritten before the choice"
+
+    simon.get_by_test_id("conflict-keep-mine").click()
+    wait_for_cached(clara, news_id, "content", "Version de Simon")
+    stored = stored_news(stack, news_id)
+    assert (stored["content"], stored["title"], stored["version"]) == ("Version de Simon", title, 3)
+
+
+def test_an_offline_browser_queues_its_edits_and_they_land_after_reconnect(signed_in_page, stack):
+    clara = signed_in_page("journalist")
+    simon = signed_in_page("journalist2")
+    flash_id = create_item(clara, "news", unique("Flash 7h"), content="Texte du flash")
+    meteo_id = create_item(clara, "news", unique("Météo"), content="Soleil")
+    expect(row(simon, "news", meteo_id)).to_have_count(1)
+
+    simon.context.set_offline(True)
+    flash_title, meteo_title = unique("Flash 7h (Simon)"), unique("Météo (Simon)")
+    for news_id, title in ((flash_id, flash_title), (meteo_id, meteo_title)):
+        edit_item(simon, "news", news_id, title=title)
+        simon.get_by_test_id("editor-save").click()
+        expect(simon.get_by_test_id("editor")).not_to_be_visible()
+    assert simon.evaluate("window.Storage.outbox.pending.map((e) => e.id)") == [flash_id, meteo_id]
+    # The queue lives in localStorage, where a reloaded page finds it.
+    assert simon.evaluate("JSON.parse(localStorage.getItem('saint-esprit:outbox')).pending.length") == 2
+    assert stored_news(stack, flash_id)["title"] != flash_title
+
+    # Meanwhile Clara, online, changes the text of the same flash.
+    edit_item(clara, "news", flash_id, content="Texte du flash, mis à jour")
+    clara.get_by_test_id("editor-save").click()
+    wait_for_cached(clara, flash_id, "content", "Texte du flash, mis à jour")
+
+    simon.context.set_offline(False)
+    wait_for_cached(clara, meteo_id, "title", meteo_title)
+    wait_for_cached(clara, flash_id, "title", flash_title)
+    flash = stored_news(stack, flash_id)
+    assert (flash["title"], flash["content"]) == (flash_title, "Texte du flash, mis à jour"), "merged, nothing lost"
+    assert stored_news(stack, meteo_id)["title"] == meteo_title
+    simon.wait_for_function("window.Storage.outbox.pending.length === 0")
+    assert simon.evaluate("window.Storage.outbox.decisions.length") == 0
