@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import iam
-from infra.site import config_json, upload_site
+from infra.site import config_json, site_files, upload_site
 
 MEDIA_PREFIX = "media"  # bucket keys and URL paths of media both start with it (docs/contracts.md)
 APP_SHELL_TTL = 300  # seconds at the edge, at most (the plan's target: five minutes)
@@ -58,6 +58,8 @@ class CdnTier(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
+        # Stop before declaring anything if the frontend has not been built.
+        site_keys = site_files(args.site_dir)
 
         self.site_bucket = self._private_bucket("site", versioned=False)
         self.media_bucket = self._private_bucket("media", versioned=True)
@@ -76,7 +78,7 @@ class CdnTier(pulumi.ComponentResource):
         config = pulumi.Output.all(
             pulumi.Output.from_input(args.frontend_config), self.media_bucket_name, self.media_base_url
         ).apply(lambda values: config_json(*values))
-        self.site_objects = upload_site(f"{name}-site", self.site_bucket.id, args.site_dir, config, self)
+        self.site_objects = upload_site(f"{name}-site", self.site_bucket.id, args.site_dir, site_keys, config, self)
 
         self.register_outputs(
             {

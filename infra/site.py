@@ -86,10 +86,11 @@ def upload_site(
     name: str,
     bucket: pulumi.Input[str],
     site_dir: Path,
+    keys: list[str],
     config_content: pulumi.Input[str],
     parent: pulumi.Resource,
 ) -> list[aws.s3.BucketObjectv2]:
-    """One object per built file plus the generated `config.json`."""
+    """One object per built file (`keys`, from `site_files`) plus the generated `config.json`."""
     opts = pulumi.ResourceOptions(parent=parent)
     objects = [
         aws.s3.BucketObjectv2(
@@ -101,7 +102,7 @@ def upload_site(
             cache_control=cache_control(key),
             opts=opts,
         )
-        for key in site_files(site_dir)
+        for key in keys
     ]
     objects.append(
         aws.s3.BucketObjectv2(
