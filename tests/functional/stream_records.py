@@ -1,0 +1,58 @@
+"""DynamoDB stream records in AWS's shape (tests/events/dynamodb_stream_event.json) for the
+publisher and the invalidator: only the table, the operation and the images change."""
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any
+
+from appsync_calls import LambdaContext, event_fixture
+from handlers import items
+from handlers.entities import Entity
+from handlers.tables import to_dynamodb
+
+_sequence = itertools.count(200000000000000000000001)
+
+
+def stored(entity: Entity, item_id: str, **fields: Any) -> dict[str, Any]:
+    """An item as the API stores it (version 1, owner journalist-1)."""
+    return items.new_item(entity, {"title": item_id, **fields}, item_id=item_id,
+                          owner_id="journalist-1", updated_by="journalist-1", now_ms=1_763_451_000_000)
+
+
+def record(entity: Entity, event_name: str, old: dict | None, new: dict | None) -> dict[str, Any]:
+    template = copy.deepcopy(event_fixture("dynamodb_stream_event.json")["Records"][0])
+    stream = template["dynamodb"]
+    stream.pop("NewImage", None)
+    stream["Keys"] = {"id": {"S": (new or old)["id"]}}
+    if old is not None:
+        stream["OldImage"] = to_dynamodb(old)
+    if new is not None:
+        stream["NewImage"] = to_dynamodb(new)
+    stream["SequenceNumber"] = str(next(_sequence))
+    template["eventName"] = event_name
+    template["eventSourceARN"] = (
+        f"arn:aws:dynamodb:eu-west-3:000000000000:table/{entity.table_name()}"
+        "/stream/2025-11-18T07:30:00.000"
+    )
+    return template
+
+
+def batch(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"Records": list(records)}
+
+
+def failed(response: dict[str, Any]) -> list[str]:
+    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+
+
+CONTEXT = LambdaContext(function_name="saint-esprit-stream")
+
+
+def name_tables(monkeypatch) -> None:
+    """TABLE_* variables naming the tables the records come from (the stream consumers only
+    read the names: no table is needed)."""
+    from handlers.entities import ENTITIES
+
+    for entity in ENTITIES:
+        monkeypatch.setenv(entity.table_env, f"saint-esprit-test-{entity.name}")

@@ -1,0 +1,159 @@
+"""The invalidator against moto's CloudFront: only the paths a change makes stale, at most one
+call per batch, retries through batchItemFailures when CloudFront refuses, idempotent replays."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from handlers import invalidator
+from handlers.entities import BY_NAME
+from stream_records import CONTEXT, batch, failed, name_tables, record, stored
+
+NEWS, JOURNALS = BY_NAME["news"], BY_NAME["journals"]
+MEDIA = "https://www.example.org/media/audio/eu-west-3:abc"
+
+
+@pytest.fixture
+def distribution(moto_server, monkeypatch):
+    name_tables(monkeypatch)
+    config = {
+        "CallerReference": str(uuid.uuid4()), "Comment": "site", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": "site", "DomainName": "site.s3.eu-west-3.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+            "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            "ForwardedValues": {"QueryString": True, "Cookies": {"Forward": "none"}}, "MinTTL": 0},
+    }
+    distribution_id = boto3.client("cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+    monkeypatch.setenv("DISTRIBUTION_ID", distribution_id)
+    monkeypatch.setenv("INVALIDATION_PATHS", json.dumps({"journals": ["/public/journals.json"]}))
+    monkeypatch.setenv("MAX_INVALIDATION_PATHS", "15")
+    return distribution_id
+
+
+def invalidated(distribution_id: str) -> list[list[str]]:
+    """The (sorted) path lists of every invalidation CloudFront holds, in a stable order."""
+    cloudfront = boto3.client("cloudfront")
+    summaries = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"].get("Items", [])
+    batches = [
+        sorted(cloudfront.get_invalidation(DistributionId=distribution_id, Id=summary["Id"])
+               ["Invalidation"]["InvalidationBatch"]["Paths"]["Items"])
+        for summary in summaries
+    ]
+    return sorted(batches)
+
+
+def test_media_paths_that_changed_are_invalidated_in_one_call(distribution):
+    before = stored(NEWS, "news-1", audioUrl=f"{MEDIA}/news-1-aa.mp3", imageUrl=f"{MEDIA}/cover.jpg")
+    after = stored(NEWS, "news-1", audioUrl=f"{MEDIA}/news-1-bb.mp3", imageUrl=f"{MEDIA}/cover.jpg",
+                   notes=f"lien {MEDIA}/other.mp3 pas une URL seule")
+    sounds = stored(NEWS, "news-2", sounds=[{"id": "s1", "url": f"{MEDIA}/s1.mp3"},
+                                            {"id": "s2", "url": "/media/audio/eu-west-3:abc/s2.mp3"}],
+                    audioKey="media/audio/eu-west-3:abc/news-2.mp3")
+    response = invalidator.handler(batch(
+        record(NEWS, "MODIFY", before, after),
+        record(NEWS, "INSERT", None, sounds),
+        record(NEWS, "MODIFY", after, {**after, "title": "text only"}),
+    ), CONTEXT)
+    assert failed(response) == []
+    assert invalidated(distribution) == [[
+        "/media/audio/eu-west-3:abc/news-1-aa.mp3", "/media/audio/eu-west-3:abc/news-1-bb.mp3",
+        "/media/audio/eu-west-3:abc/news-2.mp3", "/media/audio/eu-west-3:abc/s1.mp3",
+        "/media/audio/eu-west-3:abc/s2.mp3",
+    ]]
+
+
+def test_deleting_an_item_invalidates_all_its_media(distribution):
+    news = stored(NEWS, "news-1", audioUrl=f"{MEDIA}/news-1.mp3")
+    tomb = {**news, "deletedAt": 1, "version": 2}
+    tomb.pop("liveList")
+    invalidator.handler(batch(record(NEWS, "MODIFY", news, tomb)), CONTEXT)
+    other = stored(NEWS, "news-2", audioKey="media/audio/x/news-2.mp3")
+    invalidator.handler(batch(record(NEWS, "REMOVE", other, None)), CONTEXT)
+    assert invalidated(distribution) == [["/media/audio/eu-west-3:abc/news-1.mp3"],
+                                         ["/media/audio/x/news-2.mp3"]]
+
+
+def test_configured_paths_follow_any_change_of_their_entity(distribution):
+    invalidator.handler(batch(record(JOURNALS, "INSERT", None, stored(JOURNALS, "journal-1")),
+                              record(JOURNALS, "INSERT", None, stored(JOURNALS, "journal-2"))), CONTEXT)
+    assert invalidated(distribution) == [["/public/journals.json"]]
+
+
+def test_a_batch_without_cacheable_changes_makes_no_call(distribution, monkeypatch):
+    calls = []
+    monkeypatch.setattr(invalidator, "invalidate", lambda *args: calls.append(args))
+    news = stored(NEWS, "news-1", audioUrl=f"{MEDIA}/news-1.mp3")
+    response = invalidator.handler(batch(
+        record(NEWS, "INSERT", None, stored(NEWS, "news-2")),
+        record(NEWS, "MODIFY", news, {**news, "title": "new title", "version": 2}),
+    ), CONTEXT)
+    assert failed(response) == [] and calls == []
+
+
+def test_more_paths_than_the_bound_collapse_into_a_wildcard(distribution, monkeypatch):
+    monkeypatch.setenv("MAX_INVALIDATION_PATHS", "3")
+    records = [record(NEWS, "INSERT", None, stored(NEWS, f"news-{n}", audioUrl=f"{MEDIA}/news-{n}.mp3"))
+               for n in range(5)]
+    invalidator.handler(batch(*records), CONTEXT)
+    assert invalidated(distribution) == [["/media/audio/eu-west-3:abc/*"]]
+
+
+def test_coalesce_keeps_distinct_prefixes_apart():
+    paths = ["/media/audio/u1/a.mp3", "/media/audio/u1/b.mp3", "/media/audio/u2/c.mp3", "/index.json"]
+    assert invalidator.coalesce(paths, 4) == sorted(paths)
+    assert invalidator.coalesce(paths, 3) == ["/index.json", "/media/audio/u1/*", "/media/audio/u2/*"]
+    assert invalidator.coalesce(paths, 2) == ["/index.json", "/media/audio/*"]
+    assert invalidator.coalesce(paths, 1) == ["/*"]
+
+
+class FlakyCloudFront:
+    """moto's CloudFront, refusing every other call the way CloudFront does under load, and
+    honouring CallerReference like CloudFront: a repeated batch returns the first
+    invalidation instead of creating (and billing) another."""
+
+    def __init__(self):
+        self.real = boto3.client("cloudfront")
+        self.calls = 0
+        self.by_reference: dict[str, dict] = {}
+
+    def create_invalidation(self, **request):
+        self.calls += 1
+        if self.calls % 2:
+            code = "TooManyInvalidationsInProgress" if self.calls % 4 == 1 else "Throttling"
+            raise ClientError({"Error": {"Code": code, "Message": "slow down"}}, "CreateInvalidation")
+        reference = request["InvalidationBatch"]["CallerReference"]
+        if reference not in self.by_reference:
+            self.by_reference[reference] = self.real.create_invalidation(**request)
+        return self.by_reference[reference]
+
+
+def test_refused_invalidations_are_retried_until_every_path_is_invalidated(distribution, monkeypatch):
+    flaky = FlakyCloudFront()
+    monkeypatch.setattr(invalidator, "client", lambda service: flaky)
+    batches = [[record(NEWS, "INSERT", None, stored(NEWS, f"news-{b}-{n}", audioUrl=f"{MEDIA}/{b}-{n}.mp3"))
+                for n in range(3)] for b in range(6)]
+    expected = {f"/media/audio/eu-west-3:abc/{b}-{n}.mp3" for b in range(6) for n in range(3)}
+    for records in batches:
+        attempts = 0
+        pending = records
+        while pending:  # what Lambda does with batchItemFailures on a stream: retry from the first failed record
+            attempts += 1
+            failures = failed(invalidator.handler(batch(*pending), CONTEXT))
+            assert failures in ([], [r["dynamodb"]["SequenceNumber"] for r in pending])
+            pending = pending if failures else []
+        assert attempts == 2  # refused once, then accepted: nothing dropped
+    assert set().union(*invalidated(distribution)) == expected
+    assert len(invalidated(distribution)) == len(batches)
+
+    # A replayed batch (Lambda retrying after a timeout) reuses its CallerReference.
+    for records in batches:
+        while failed(invalidator.handler(batch(*records), CONTEXT)):
+            pass
+    assert len(invalidated(distribution)) == len(batches)
