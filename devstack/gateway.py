@@ -94,7 +94,7 @@ def error_dict(error: GraphQLError) -> dict[str, Any]:
             {"line": loc.line, "column": loc.column, "sourceName": None}
             for loc in error.locations or []
         ],
-        "message": "" if message is None else str(message),
+        "message": str(message),
     }
 
 

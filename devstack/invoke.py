@@ -14,7 +14,7 @@ class AppSyncError(Exception):
     def __init__(self, message: Any, error_type: Any = None, data: Any = None,
                  error_info: Any = None):
         super().__init__(message)
-        self.message = message
+        self.message = "" if message is None else message  # an error message is always text
         self.error_type = error_type
         self.data = data
         self.error_info = error_info

@@ -236,5 +236,5 @@ class Realtime:
         writer.cancel()
         try:
             await connection.websocket.close()
-        except RuntimeError:
+        except (RuntimeError, WebSocketDisconnect):
             pass  # already closed by the client

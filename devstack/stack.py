@@ -74,10 +74,14 @@ class Stack:
         resolver: Callable | None = None,
         publisher: Callable | None = None,
         invalidator: Callable | None = None,
+        prefix: str = PREFIX,
     ):
         """`port` 0 picks a free port. `state_dir` receives config.json, users.json and the
         certificate (default `.devstack/`). `persist_dir` keeps data between runs. The handler
-        arguments replace the real `handlers.*` (only for the stack's own tests)."""
+        arguments replace the real `handlers.*` (only for the stack's own tests). `prefix` names
+        the tables, bucket and pools (two stacks in one process need different prefixes: moto's
+        state is shared by the whole process)."""
+        self.prefix = prefix
         self.requested_port = port
         self.state_dir = Path(state_dir or ROOT / ".devstack")
         self.persist_dir = Path(persist_dir) if persist_dir else None
@@ -146,15 +150,15 @@ class Stack:
         self.moto_endpoint = "http://127.0.0.1:%d" % self._moto.get_host_and_port()[1]
 
     def _provision(self, saved_users: dict[str, dict[str, str]]) -> None:
-        self.table_env = provision.create_tables(self.dynamodb, PREFIX)
+        self.table_env = provision.create_tables(self.dynamodb, self.prefix)
         self.media_bucket = provision.create_media_bucket(
-            self.client("s3"), f"{PREFIX}-media", self.url
+            self.client("s3"), f"{self.prefix}-media", self.url
         )
         self.distribution_id = provision.create_distribution(
             self.client("cloudfront"), self.media_bucket
         )
         idp = self.client("cognito-idp")
-        self.user_pool_id, self.client_id = provision.create_user_pool(idp, f"{PREFIX}-users")
+        self.user_pool_id, self.client_id = provision.create_user_pool(idp, f"{self.prefix}-users")
         for username, group, display_name in provision.DEMO_USERS:
             password = saved_users.get(username, {}).get("password") \
                 or provision.generate_password()
@@ -163,7 +167,7 @@ class Stack:
             )
             self.users.append({"username": username, "password": password, "group": group})
         self.identity_pool_id = provision.create_identity_pool(
-            self.client("cognito-identity"), f"{PREFIX}-identities", self.region,
+            self.client("cognito-identity"), f"{self.prefix}-identities", self.region,
             self.user_pool_id, self.client_id,
         )
 

@@ -38,6 +38,8 @@ HOP_BY_HOP = {
     "transfer-encoding", "upgrade", "host", "content-length",
 }
 
+PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
 PLACEHOLDER = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Saint-Esprit (local)</title></head>
 <body><h1>Saint-Esprit local stack</h1>
@@ -84,8 +86,9 @@ class Site:
                 WebSocketRoute("/graphql/realtime", self.realtime.endpoint),
                 Route("/config.json", self.config_json, methods=["GET", "HEAD"]),
                 Route("/media/{key:path}", self.media_file, methods=["GET", "HEAD"]),
-                Route("/aws/{path:path}", self.aws_proxy,
-                      methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
+                # `/aws` itself too: Amplify posts Cognito calls to the endpoint as configured.
+                Route("/aws", self.aws_proxy, methods=PROXIED_METHODS),
+                Route("/aws/{path:path}", self.aws_proxy, methods=PROXIED_METHODS),
                 Route("/{path:path}", self.frontend, methods=["GET", "HEAD"]),
             ]
         )
@@ -161,7 +164,7 @@ class Site:
 
     async def aws_proxy(self, request: Request) -> Response:
         # The raw (still percent-encoded) path: S3 keys must reach moto exactly as signed.
-        raw_path = request.scope.get("raw_path", b"/aws/").decode("latin-1")
+        raw_path = request.scope.get("raw_path", b"/aws").decode("latin-1")
         path = raw_path[len("/aws"):] or "/"
         if request.url.query:
             path += "?" + request.url.query
