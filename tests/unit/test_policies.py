@@ -1,13 +1,20 @@
 """The guardrails: each check on good and bad properties, the pack's wrappers around them, and
 the real program (prod and dev, under the mocks) passing every one of them.
 
-The `PolicyPack` itself is never built here: building it starts the pack's server and blocks.
+The `PolicyPack` is never built in the test process (building it starts the pack's server and
+blocks): one test starts `policy/__main__.py` in its own process, as the CLI does, and talks to it.
 """
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
+import grpc
 import pytest
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -181,6 +188,36 @@ def test_the_stack_policy_reads_the_ttls_of_the_default_behaviours_cache_policy(
     ]
     # A managed policy (not declared in the program) cannot be checked: refused.
     assert _report(StackValidationArgs([_resource(g.DISTRIBUTION, GOOD_DISTRIBUTION)]), policy)
+
+
+@pytest.fixture(scope="module")
+def running_pack():
+    """The pack as the Pulumi CLI starts it: its own process, printing the port it serves on."""
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen([sys.executable, str(root / "policy" / "__main__.py")], cwd=root / "policy",
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        port = process.stdout.readline().strip()
+        assert port.isdigit(), "the policy pack did not start"
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            yield analyzer_pb2_grpc.AnalyzerStub(channel)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_pack_serves_every_policy_and_reports_a_violation_as_the_cli_sees_it(running_pack):
+    info = running_pack.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+    assert info.name == "saint-esprit-guardrails"
+    assert [p.name for p in info.policies] == [p.name for p in g.POLICIES]
+    props = struct_pb2.Struct()
+    props.update(changed(GOOD_TABLE, streamEnabled=False))
+    answer = running_pack.Analyze(analyzer_pb2.AnalyzeRequest(
+        type=g.TABLE, properties=props, name="news", urn="urn:pulumi:dev::saint-esprit::aws:dynamodb/table:Table::news",
+    ), timeout=30)
+    [diagnostic] = answer.diagnostics
+    assert diagnostic.policyName == "dynamodb-pitr-encryption-streams" and "stream is off" in diagnostic.message
+    assert diagnostic.enforcementLevel == analyzer_pb2.MANDATORY
 
 
 # --- the real program -------------------------------------------------------------------------
