@@ -273,7 +273,7 @@ class Recorded:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     id: str | None
-    parent: str  # parent URN ("" for the stack's direct children)
+    parent: str  # parent URN (the stack's for the tiers)
     protect: bool
     custom: bool
     dependencies: list[str] = field(default_factory=list)
