@@ -197,7 +197,8 @@ def dynamodb_size(value: Any) -> int:
 def subscription_size(item: dict[str, Any]) -> int:
     """Bytes of the subscription message carrying this item (the item travels JSON-encoded
     inside a JSON message, so its quotes are escaped once more)."""
-    return len(json.dumps(json.dumps(to_client(item)))) + _MESSAGE_ENVELOPE
+    encoded = json.dumps(json.dumps(to_client(item), ensure_ascii=False), ensure_ascii=False)
+    return len(encoded.encode("utf-8")) + _MESSAGE_ENVELOPE
 
 
 def fits_subscription(item: dict[str, Any]) -> bool:

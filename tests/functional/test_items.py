@@ -1,0 +1,119 @@
+"""The storage rules (handlers/items.py, handlers/auth.py) as plain functions: what the
+resolver, the local stack and the migration all rely on."""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+
+from handlers import items
+from handlers.auth import Identity
+from handlers.entities import BY_NAME
+from handlers.errors import Unauthorized, ValidationError
+
+NEWS, CONDUCTORS = BY_NAME["news"], BY_NAME["conductors"]
+NOW = 1_763_451_000_000
+
+
+def test_normalise_cleans_the_apps_fields_for_storage():
+    segments = [{"id": "s2", "type": "music", "duration": 180.5, "content": ""},
+                {"id": "s1", "type": "news", "content": "news-1", "duration": None}]
+    clean = items.normalise(CONDUCTORS, {
+        "title": "Matinale", "date": "2025-11-18", "startTime": "06:00", "segments": segments,
+        "duration": "3:05", "notes": "", "urgent": None, "archivedAt": "2025-11-18T07:30:00+01:00",
+        "version": 12, "ownerId": "me", "liveList": "x", "purgeAt": 1, "deletedAt": 5,
+    })
+    assert clean == {
+        "title": "Matinale", "date": "2025-11-18", "startTime": "06:00",
+        "scheduledDate": "2025-11-18", "scheduledTime": "06:00",
+        "segments": [{"id": "s2", "type": "music", "duration": Decimal("180.5"), "content": ""},
+                     {"id": "s1", "type": "news", "content": "news-1", "duration": None}],
+        "duration": 185, "archivedAt": 1_763_447_400_000,
+    }
+    assert items.normalise(CONDUCTORS, clean) == clean  # idempotent
+
+
+def test_normalise_keeps_explicit_schedule_over_legacy_fields():
+    clean = items.normalise(CONDUCTORS, {"date": "2025-11-17", "scheduledDate": "2025-11-18"})
+    assert clean["scheduledDate"] == "2025-11-18"
+
+
+@pytest.mark.parametrize("data, says", [
+    ({"audioData": "SUQzBAAAAAAA"}, "saveAudioFile"),
+    ({"sounds": [{"id": "1", "audioData": "SUQz"}]}, "sounds[0].audioData"),
+    ({"content": "data:audio/mpeg;base64,SUQz"}, "media bucket"),
+    ({"duration": "bientôt"}, "M:SS"),
+    ({"duration": float("nan")}, "finite"),
+    ({"scheduledDate": 20251118}, "YYYY-MM-DD"),
+])
+def test_normalise_refuses_what_cannot_be_stored(data, says):
+    with pytest.raises(ValidationError, match=re.escape(says)):
+        items.normalise(CONDUCTORS, data)
+
+
+def test_sizes_are_checked_against_both_limits():
+    item = items.new_item(NEWS, {"content": "é" * 60_000}, item_id="news-1", owner_id="u",
+                          updated_by="u", now_ms=NOW)  # a long volunteer text: fine
+    items.check_size(item)
+    with pytest.raises(ValidationError, match="240 KB subscription limit"):
+        items.check_size({**item, "content": '"' * 130_000})  # escaped twice in a message
+    with pytest.raises(ValidationError, match="400 KB item limit"):
+        items.check_size({**item, "content": "x" * 420_000})
+
+
+def test_new_item_sets_the_server_fields_and_keeps_client_ids():
+    item = items.new_item(NEWS, {"title": "t"}, item_id=1731913200, owner_id="sub-1",
+                          updated_by="sub-1", now_ms=NOW)
+    assert item == {"title": "t", "id": "1731913200", "version": 1, "createdAt": NOW, "updatedAt": NOW,
+                    "ownerId": "sub-1", "updatedBy": "sub-1", "liveList": "news", "changeFeed": "news"}
+    generated = items.new_item(NEWS, {}, item_id=None, owner_id="u", updated_by="u", now_ms=NOW)["id"]
+    assert generated.startswith(f"news-{NOW}-")
+    legacy = items.new_item(NEWS, {}, item_id="news-1", owner_id="u", updated_by="u", now_ms=NOW,
+                            created_at=1_600_000_000_000)
+    assert legacy["createdAt"] == 1_600_000_000_000
+    for bad in ("", " news-1", "a" * 300, "news\n1", None.__class__):
+        with pytest.raises(ValidationError):
+            items.client_id(bad)
+
+
+def test_replace_tombstone_restore_life_cycle():
+    first = items.new_item(NEWS, {"title": "a", "pied": "fin"}, item_id="news-1", owner_id="owner",
+                           updated_by="owner", now_ms=NOW)
+    second = items.replaced_item(NEWS, first, {"title": "b", "createdAt": 1, "ownerId": "thief"},
+                                 updated_by="editor", now_ms=NOW - 10)  # a clock behind
+    assert second == {"title": "b", "id": "news-1", "createdAt": NOW, "ownerId": "owner",
+                      "liveList": "news", "changeFeed": "news", "version": 2,
+                      "updatedAt": NOW + 1, "updatedBy": "editor"}
+    tomb = items.tombstone(second, updated_by="editor", now_ms=NOW + 5000, retention_days=30)
+    assert items.is_tombstone(tomb) and "liveList" not in tomb
+    assert (tomb["version"], tomb["deletedAt"], tomb["purgeAt"]) == (3, NOW + 5000, (NOW + 5000) // 1000 + 30 * 86400)
+    back = items.restored(tomb, updated_by="admin", now_ms=NOW + 6000)
+    assert back == {**second, "version": 4, "updatedAt": NOW + 6000, "updatedBy": "admin"}
+    assert [items.change_op(i) for i in (first, second, tomb, back)] == ["CREATE", "UPDATE", "DELETE", "UPDATE"]
+
+
+def test_clients_get_plain_json_without_index_attributes():
+    item = items.new_item(NEWS, {"title": 2025, "sounds": [{"duration": 1.5}]}, item_id="news-1",
+                          owner_id="u", updated_by="u", now_ms=NOW)
+    shape = items.to_graphql(NEWS, items.tombstone(item, updated_by="u", now_ms=NOW + 1))
+    data = json.loads(shape["data"])
+    assert data["sounds"] == [{"duration": 1.5}] and "liveList" not in data and "purgeAt" not in data
+    assert (shape["title"], shape["version"], shape["deletedAt"]) == ("2025", 2, NOW + 1)
+    legacy = items.to_graphql(NEWS, {"id": "kto-cri-de-la-terre", "title": "Cri"})
+    assert (legacy["version"], legacy["createdAt"]) == (0, 0)
+
+
+def test_identity_from_appsync_events():
+    event = {"identity": {"sub": "s", "username": "clarabert", "groups": None,
+                          "claims": {"cognito:groups": "journalists,admins", "name": "Clara Bert"}}}
+    who = Identity.from_event(event)
+    assert (who.sub, who.username, who.display_name, who.is_admin, who.can_write_all) == (
+        "s", "clarabert", "Clara Bert", True, True)
+    volunteer = Identity.from_event({"identity": {"sub": "v", "groups": ["volunteers"], "claims": {}}})
+    assert volunteer.may_write({"ownerId": "v"}) and not volunteer.may_write({"ownerId": "s"})
+    for anonymous in ({}, {"identity": None}, {"identity": {"username": "iam"}},
+                      {"identity": {"sub": "x", "groups": ["habillage"]}}):
+        with pytest.raises(Unauthorized):
+            Identity.from_event(anonymous)
