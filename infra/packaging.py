@@ -39,6 +39,18 @@ _FILE_MODE = 0o100644
 # Never shipped: bytecode (Lambda compiles on import; .pyc embed timestamps) and console
 # scripts (their shebang names the build machine's Python).
 _SKIPPED_PARTS = {"__pycache__", "bin"}
+# The Lambda Python runtime ships the AWS SDK and what it depends on. A copy in the archive
+# (aws-xray-sdk, needed by Powertools' Tracer, pulls botocore in) would shadow the runtime's
+# matching boto3/botocore pair with a mismatched version: leave them to the runtime.
+RUNTIME_PROVIDED = {  # distribution name → its top-level modules
+    "boto3": {"boto3"},
+    "botocore": {"botocore"},
+    "s3transfer": {"s3transfer"},
+    "python_dateutil": {"dateutil"},
+    "urllib3": {"urllib3"},
+    "six": {"six.py"},
+}
+_RUNTIME_MODULES = set().union(*RUNTIME_PROVIDED.values())
 
 
 def _digest(data: bytes) -> str:
@@ -57,7 +69,7 @@ def dependencies_dir(requirements: Path = REQUIREMENTS, build_dir: Path = BUILD_
         subprocess.run(
             [
                 sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                "--no-compile", "--target", str(staging),
+                "--no-compile", "--no-warn-conflicts", "--target", str(staging),
                 "--platform", LAMBDA_PLATFORM, "--implementation", "cp",
                 "--python-version", LAMBDA_PYTHON_VERSION, "--only-binary=:all:",
                 "--requirement", str(requirements),
@@ -71,13 +83,20 @@ def dependencies_dir(requirements: Path = REQUIREMENTS, build_dir: Path = BUILD_
     return target
 
 
+def _provided_by_runtime(top_level: str) -> bool:
+    if top_level.endswith(".dist-info"):
+        return top_level.split("-", 1)[0].lower() in RUNTIME_PROVIDED
+    return top_level in _RUNTIME_MODULES
+
+
 def _archive_entries(handlers_dir: Path, deps_dir: Path) -> list[tuple[str, Path]]:
     """(name in the zip, file on disk), sorted by name: the handler modules under `handlers/`,
     the dependencies at the archive root (where Lambda's Python path looks)."""
     entries = [(f"handlers/{path.name}", path) for path in handlers_dir.glob("*.py")]
     for path in deps_dir.rglob("*"):
         relative = path.relative_to(deps_dir)
-        if path.is_file() and not _SKIPPED_PARTS & set(relative.parts) and path.suffix != ".pyc":
+        shipped = not _SKIPPED_PARTS & set(relative.parts) and not _provided_by_runtime(relative.parts[0])
+        if path.is_file() and shipped and path.suffix != ".pyc":
             entries.append((relative.as_posix(), path))
     return sorted(entries)
 

@@ -3,6 +3,8 @@ unchanged build (so `pulumi up` does not redeploy the functions for nothing)."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import io
 import os
 import shutil
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from handlers.entities import ENTITIES, PRESENCE
 from infra import packaging
 
 PINNED = dict(
@@ -71,14 +74,46 @@ def test_the_dependencies_are_cached_by_the_hash_of_the_requirements(deps_dir):
     assert packaging.dependencies_dir() == deps_dir  # no second install
 
 
-def test_the_handlers_import_from_the_archive_alone(tmp_path, archive_path):
+def test_the_aws_sdk_is_left_to_the_lambda_runtime(tmp_path):
+    deps = tmp_path / "deps"
+    for name in ("botocore/__init__.py", "botocore-1.44.8.dist-info/METADATA", "six.py",
+                 "python_dateutil-2.9.0.post0.dist-info/METADATA", "wrapt/__init__.py", "aws_xray_sdk/__init__.py"):
+        (deps / name).parent.mkdir(parents=True, exist_ok=True)
+        (deps / name).write_text("# stand-in")
+    handlers = tmp_path / "handlers"
+    handlers.mkdir()
+    (handlers / "__init__.py").write_text("")
+    with zipfile.ZipFile(io.BytesIO(packaging.build_zip(handlers, deps))) as archive:
+        assert archive.namelist() == ["aws_xray_sdk/__init__.py", "handlers/__init__.py", "wrapt/__init__.py"]
+
+
+def lambda_runtime_sdk(folder: Path) -> Path:
+    """What the Lambda runtime adds to the archive: the AWS SDK (here, the venv's copy)."""
+    folder.mkdir()
+    for modules in packaging.RUNTIME_PROVIDED.values():
+        for module in modules:
+            spec = importlib.util.find_spec(module.removesuffix(".py"))
+            source = Path(spec.submodule_search_locations[0]) if spec.submodule_search_locations else Path(spec.origin)
+            (folder / source.name).symlink_to(source)
+    return folder
+
+
+def test_every_handler_imports_in_lambda_from_the_archive_and_the_runtime_sdk(tmp_path, archive_path):
+    archive_dir = tmp_path / "task"
     with zipfile.ZipFile(archive_path) as archive:
-        archive.extractall(tmp_path)
-    # -I -S: no site-packages, no current directory: only what the archive brings (and the
-    # standard library, as in Lambda, whose runtime adds boto3).
-    script = (f"import sys; sys.path.insert(0, {str(tmp_path)!r}); "
-              "import handlers.entities, handlers.errors, aws_lambda_powertools.utilities.batch; "
-              "print(handlers.entities.__file__)")
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().startswith(str(tmp_path))
+        archive.extractall(archive_dir)
+    sdk = lambda_runtime_sdk(tmp_path / "runtime")
+    modules = sorted(f"handlers.{p.stem}" for p in packaging.HANDLERS_DIR.glob("*.py") if p.stem != "__init__")
+    # -I -S: no site-packages, no current directory: only the archive, then the runtime's SDK.
+    script = (f"import sys; sys.path[:0] = [{str(archive_dir)!r}, {str(sdk)!r}]; "
+              f"import importlib; [importlib.import_module(m) for m in {modules!r}]; "
+              "import handlers; print(handlers.__file__)")
+    environment = {  # what Lambda sets, and what the streams/api tiers set
+        "AWS_LAMBDA_FUNCTION_NAME": "saint-esprit-test", "AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-west-3",
+        "GRAPHQL_URL": "https://example.invalid/graphql", "DISTRIBUTION_ID": "E0000000000000",
+        **{e.table_env: f"t-{e.name}" for e in ENTITIES}, PRESENCE.table_env: "t-presence",
+    }
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True,
+                            env=environment, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-1500:]
+    assert result.stdout.strip().startswith(str(archive_dir))
