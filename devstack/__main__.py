@@ -26,6 +26,7 @@ clients as SSL_CERT_FILE; browsers need `--ignore-certificate-errors` or a one-t
 
 Options:
   --port N       HTTPS port (default: $PORT or 8443; 0 picks a free one)
+  --state-dir D  where config.json, users.json and the CA go (default: .devstack/)
   --persist DIR  keep data between runs: at a clean stop, items of every table, media files and
                  the demo users' passwords are saved in DIR and restored at the next start (see
                  devstack/persist.py). Without it, everything lives in memory only.
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8443))
     parser.add_argument("--persist", type=Path, metavar="DIR")
+    parser.add_argument("--state-dir", type=Path, metavar="DIR")
     args = parser.parse_args(argv)
 
     # Never a real account: fake credentials, no profile, everything sent to moto.
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
 
-    stack = Stack(port=args.port, persist_dir=args.persist)
+    stack = Stack(port=args.port, persist_dir=args.persist, state_dir=args.state_dir)
     try:
         stack.start()
     except OSError as error:
@@ -76,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         print(f"\nSaint-Esprit local stack: {stack.url}/\n")
-        print("Demo users (also in .devstack/users.json):")
+        print("Demo users:")
         for user in stack.users:
             print(f"  {user['username']:<12} {user['password']:<18} {user['group']}")
-        print(f"\nconfig.json: {stack.state_dir / 'config.json'}   CA: {stack.ca_path}")
+        print(f"\nWritten: {stack.state_dir / 'config.json'}, {stack.state_dir / 'users.json'}, "
+              f"{stack.ca_path}")
         if args.persist:
             print(f"data kept in {args.persist} (saved at a clean stop)")
         print("Ctrl-C to stop.", flush=True)

@@ -13,10 +13,18 @@ from newsroom_calls import CREATE_NEWS
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory):
-    """Torn down when this folder is done, so the e2e stack does not run beside it."""
+    """Torn down when this folder is done, so the e2e stack does not run beside it. Serves a
+    small fixture frontend (the real build is the e2e tests' business), with a file beside it
+    that must never be reachable."""
+    site = tmp_path_factory.mktemp("site")
+    (site / "dist" / "assets").mkdir(parents=True)
+    (site / "dist" / "index.html").write_text("<!doctype html><title>Newsroom fixture</title>")
+    (site / "dist" / "assets" / "app-1a2b3c4d.js").write_text("export const ok = true;\n")
+    (site / "secret.txt").write_text("outside the site root")
     with Stack(
         port=0,
         state_dir=tmp_path_factory.mktemp("devstack-state"),
+        frontend_dir=site / "dist",
         prefix="devstack-test",
         keepalive_seconds=0.5,  # so a test sees the periodic `ka` quickly
     ) as running:
