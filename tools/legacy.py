@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from handlers.entities import ALIASES, ENTITIES
+from handlers.entities import ENTITIES
 from handlers.items import epoch_ms
 from handlers.tables import from_dynamodb
 
@@ -142,8 +142,6 @@ def read_dynamodb_tables(dynamodb, tables: dict[str, str]) -> Iterator[LegacyRec
     """Every row of the legacy tables (`entity → table name`), page after page."""
     paginator = dynamodb.get_paginator("scan")
     for entity, table in tables.items():
-        if ALIASES.get(entity) != entity:
-            raise ValueError(f"unknown entity {entity!r}")
         for page in paginator.paginate(
             TableName=table, ConsistentRead=True, PaginationConfig={"PageSize": PAGE_SIZE}
         ):

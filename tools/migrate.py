@@ -47,7 +47,8 @@ from tools.legacy_audio import MediaMover
 from tools.owners import OwnerDirectory
 from tools.progress import Progress
 
-OUTCOMES = ("created", "updated", "unchanged", "skipped_newer", "rejected")
+# The report's counts per entity, in the order an operator reads them.
+COLUMNS = ("read", "created", "updated", "unchanged", "skipped_newer", "duplicates_merged", "rejected")
 _NOT_APP_FIELDS = set(SYSTEM_ATTRIBUTES) | set(INDEX_ATTRIBUTES) | {"id"}
 
 
@@ -68,11 +69,10 @@ class Report:
         )
 
     def as_json(self, owners: OwnerDirectory, mover: MediaMover) -> dict[str, Any]:
-        columns = ("read",) + OUTCOMES[:4] + ("duplicates_merged", "rejected")
         return {
             "dryRun": self.dry_run,
             "entities": {
-                name: {column: counts[column] for column in columns}
+                name: {column: counts[column] for column in COLUMNS}
                 for name, counts in self.counts.items()
             },
             "rejected": self.rejected,
@@ -240,11 +240,10 @@ def read_sources(s3, dynamodb, bucket: str, prefix: str, tables: dict[str, str])
 
 def summary(report: dict[str, Any]) -> str:
     """The report as an operator reads it at the end of a run."""
-    columns = list(next(iter(report["entities"].values())))
     lines = [("DRY RUN: nothing written. " if report["dryRun"] else "") + "Migration report",
-             f"{'entity':<12}" + "".join(f"{c:>{len(c) + 2}}" for c in columns)]
+             f"{'entity':<12}" + "".join(f"{c:>{len(c) + 2}}" for c in COLUMNS)]
     for name, counts in report["entities"].items():
-        lines.append(f"{name:<12}" + "".join(f"{counts[c]:>{len(c) + 2}}" for c in columns))
+        lines.append(f"{name:<12}" + "".join(f"{counts[c]:>{len(c) + 2}}" for c in COLUMNS))
     for title, key in (("rejected", "rejected"), ("malformed documents", "malformedDocuments")):
         for entry in report[key]:
             lines.append(f"{title}: " + ", ".join(f"{k}={v}" for k, v in entry.items()))

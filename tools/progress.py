@@ -17,7 +17,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.done = 0
         self.started = time.monotonic()
-        self._last_line = 0.0
+        self._last_line = float("-inf")  # the first item is logged at once: the run has started
         self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
 
     def advance(self, note: str = "") -> None:
