@@ -133,13 +133,14 @@ def test_a_repository_that_is_not_owner_slash_name_is_refused():
         evaluate(lambda: DeliveryAccess("delivery", DeliveryAccessArgs(repository="*")))
 
 
-def test_the_dev_deploy_role_covers_every_resource_the_platform_creates(dev):
+@pytest.mark.parametrize("stack, environment", [("dev", "dev"), ("prod", "production")])
+def test_each_deploy_role_covers_every_resource_its_stack_creates(request, stack, environment):
     """Each service the program uses has actions in the role, and every name-scoped resource
-    the dev stack creates matches one of the role's name patterns."""
-    policy = policy_of(bootstrap(), "dev")
+    the stack creates matches one of the role's name patterns."""
+    policy = policy_of(bootstrap(), environment)
     granted = {a.split(":")[0] for a in actions(policy)}
     patterns = {r for s in policy["Statement"] for r in s["Resource"]}
-    for resource in dev.resources:
+    for resource in request.getfixturevalue(stack).resources:
         if not resource.custom or resource.read or not resource.type.startswith("aws:"):
             continue
         module = resource.type.split(":")[1].split("/")[0]
