@@ -1,0 +1,149 @@
+"""Read amplification of listing news: items read per item returned, on a 10,000-item table.
+
+The resolver lists live items with a Query on the sparse live index (tombstones are not in it);
+the design it replaces scanned the whole table and dropped tombstones afterwards (and the
+existing app stopped at the first 1 MB page). Both run here against the same moto server and
+the same data (20% tombstones). Target: 1.0 item read per item returned.
+
+Run: .venv/bin/python bench/list_reads.py
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ITEMS = 10_000
+TOMBSTONE_SHARE = 0.2
+
+
+@contextlib.contextmanager
+def local_aws(prefix: str = "bench"):
+    """Fake credentials, a moto server on a free loopback port, and fresh tables named in the
+    TABLE_* variables the handlers read (the other benchmarks reuse this)."""
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-3", "AWS_REGION": "eu-west-3",
+        "POWERTOOLS_SERVICE_NAME": "saint-esprit-bench", "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit",
+    })
+    for leaked in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        os.environ.pop(leaked, None)
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{server._server.server_port}"
+        import boto3
+
+        from devstack.provision import create_tables
+
+        os.environ.update(create_tables(boto3.client("dynamodb"), prefix=prefix))
+        yield boto3.client("dynamodb")
+    finally:
+        server.stop()
+
+
+def fill(client, news) -> int:
+    """10,000 news of about 2 KB, every fifth one a tombstone; returns the live count."""
+    from handlers import items
+    from handlers.tables import to_dynamodb
+
+    live, batch = 0, []
+    for n in range(ITEMS):
+        item = items.new_item(news, {"title": f"Flash {n}", "content": "x" * 2000, "category": "local"},
+                              item_id=f"news-{n}", owner_id="journalist-1", updated_by="journalist-1",
+                              now_ms=1_763_451_000_000 + n)
+        if n % int(1 / TOMBSTONE_SHARE) == 0:
+            item = items.tombstone(item, updated_by="journalist-1", now_ms=1_763_452_000_000 + n)
+        else:
+            live += 1
+        batch.append({"PutRequest": {"Item": to_dynamodb(item)}})
+        if len(batch) == 25:
+            client.batch_write_item(RequestItems={news.table_name(): batch})
+            batch = []
+    return live
+
+
+def list_through_resolver(news) -> tuple[int, int, int]:
+    """Page listNews to completion through the resolver Lambda; count what DynamoDB read."""
+    from handlers.tables import dynamodb
+
+    sys.path.insert(0, str(ROOT / "tests" / "functional"))
+    from appsync_calls import call, identity
+
+    read = {"items": 0, "requests": 0}
+
+    def count(parsed, **_):
+        read["items"] += parsed.get("ScannedCount", 0)
+        read["requests"] += 1
+
+    dynamodb().meta.events.register("after-call.dynamodb.Query", count)
+    returned, token, caller = 0, None, identity("journalist-1", "journalists")
+    with contextlib.redirect_stdout(io.StringIO()):  # Powertools metrics lines
+        while True:
+            page = call("listNews", caller, limit=1000, nextToken=token)["data"]
+            returned += len(page["items"])
+            token = page["nextToken"]
+            if not token:
+                break
+    return read["items"], returned, read["requests"]
+
+
+def scan_and_filter(client, news) -> tuple[int, int, int, int]:
+    """The replaced design: Scan every page, drop tombstones in code."""
+    read = returned = requests = first_page_live = 0
+    start = None
+    while True:
+        page = client.scan(TableName=news.table_name(), **({"ExclusiveStartKey": start} if start else {}))
+        requests += 1
+        read += page["ScannedCount"]
+        live = sum(1 for item in page["Items"] if "deletedAt" not in item)
+        returned += live
+        if requests == 1:
+            first_page_live = live
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return read, returned, requests, first_page_live
+
+
+def main() -> None:
+    from handlers.entities import BY_NAME
+
+    news = BY_NAME["news"]
+    with local_aws("bench-list") as client:
+        started = time.perf_counter()
+        live = fill(client, news)
+        print(f"table: {ITEMS} news (~2 KB each), {ITEMS - live} tombstones, {live} live "
+              f"(filled in {time.perf_counter() - started:.1f} s)")
+        started = time.perf_counter()
+        index_read, index_returned, index_requests = list_through_resolver(news)
+        list_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        scan_read, scan_returned, scan_requests, first_page = scan_and_filter(client, news)
+        scan_seconds = time.perf_counter() - started
+    assert index_returned == scan_returned == live, (index_returned, scan_returned, live)
+    index_ratio, scan_ratio = index_read / index_returned, scan_read / scan_returned
+    print(f"listNews (Query on live index):  read {index_read:6d} items in {index_requests:3d} requests, "
+          f"returned {index_returned}: {index_ratio:.2f} read per returned (target 1.0)")
+    print(f"scan and filter (old design):     read {scan_read:6d} items in {scan_requests:3d} requests, "
+          f"returned {scan_returned}: {scan_ratio:.2f} read per returned")
+    print(f"wall time on moto (not DynamoDB's): list {list_seconds:.1f} s, scan {scan_seconds:.1f} s")
+    print(f"ratio scan/list items read: {scan_read / index_read:.2f}x")
+    print(f"the old app's single Scan (no LastEvaluatedKey) saw {first_page} of {live} live news "
+          f"({first_page / live:.0%})")
+
+
+if __name__ == "__main__":
+    main()
