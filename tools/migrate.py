@@ -124,6 +124,10 @@ class Migration:
         progress = Progress(len(winners), "migrating", self.progress_stream)
         for record in winners:
             try:
+                if record.data.get("deletedAt") is not None:
+                    # A tombstone (a source that is a restored platform table): its latest copy
+                    # says "deleted", so migrating it must not bring it back to life.
+                    raise ValidationError("deleted (tombstone): not migrated")
                 outcome = self._migrate(record)
             except ValidationError as error:
                 self.report.reject(record, error.message)

@@ -264,3 +264,18 @@ def test_target_tables_can_come_from_the_stack_output(legacy_store, tmp_path, mo
     report = migrate(legacy_store, tmp_path, "--target-tables", json.dumps(stack_output))
     assert created(report) == ITEMS
     assert len(target("conductors")) == ITEMS["conductors"]
+
+
+def test_a_deleted_item_in_the_source_is_not_brought_back(legacy_store, tmp_path):
+    """A restored platform table used as a source (docs/runbooks/restore-table.md) holds
+    tombstones: when the latest copy of an id is deleted, the id stays deleted."""
+    deleted = {"id": "news-1731980000000", "createdAt": 1731980000000, "updatedAt": 1731990000000,
+               "deletedAt": 1731990000000, "title": "Supprimée", "version": 3}
+    earlier = {**deleted, "createdAt": 1731970000001, "updatedAt": 1731985000000, "deletedAt": None}
+    client = boto3.client("dynamodb")
+    for row in (deleted, {k: v for k, v in earlier.items() if v is not None}):
+        client.put_item(TableName=legacy_store["tables"]["news"], Item=to_dynamodb(row))
+    report = migrate(legacy_store, tmp_path)
+    assert "news-1731980000000" not in target("news")
+    assert {"entity": "news", "id": "news-1731980000000", "source": f"dynamodb://{legacy_store['tables']['news']}",
+            "reason": "deleted (tombstone): not migrated"} in report["rejected"]
