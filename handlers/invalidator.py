@@ -20,17 +20,13 @@ import os
 from typing import Any, Iterable
 from urllib.parse import quote, urlsplit
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from handlers.observability import MetricUnit, logger, metrics, tracer
 from handlers.streams import StreamChange
 from handlers.tables import client
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 # Fields that name a media file by URL or bucket key; other strings count only when they are
@@ -143,6 +139,7 @@ def handler(event: dict, context: Any) -> dict:
     # Records whose paths this call covers: if the call fails, they are the ones to retry.
     needing = [(record, paths) for status, paths, record in outcomes if status == "success" and paths]
     if not needing:
+        metrics.add_metric(name="BatchesWithoutInvalidation", unit=MetricUnit.Count, value=1)
         return {"batchItemFailures": failures}
     bound = int(os.environ.get("MAX_INVALIDATION_PATHS") or 15)
     paths = coalesce(set().union(*(found for _, found in needing)), bound)

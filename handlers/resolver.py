@@ -18,11 +18,10 @@ import threading
 import time
 from typing import Any, Callable
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import AppSyncResolver
-from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers import items
+from handlers.observability import MetricUnit, logger, metrics, tracer
 from handlers.auth import Identity
 from handlers.entities import (
     BY_NAME,
@@ -43,9 +42,6 @@ from handlers.errors import (
 )
 from handlers.tables import dynamodb, from_dynamodb, to_dynamodb
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 _LIVE_ONLY = "attribute_not_exists(deletedAt)"
