@@ -80,21 +80,19 @@ def xray_statement() -> dict[str, Any]:
     return statement(sorted(ACTIONS_REQUIRING_ANY_RESOURCE), ["*"], sid="XRayTracing")
 
 
+def render_policy(statements: Sequence[dict[str, Any]]) -> str:
+    """The JSON document of these (resolved) statements; ValueError if one breaks the wildcard
+    guardrail, so a bad statement stops the program instead of reaching AWS."""
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    problems = wildcard_violations(document)
+    if problems:
+        raise ValueError("IAM policy breaks the wildcard guardrail: " + "; ".join(problems))
+    return json.dumps(document, sort_keys=True)
+
+
 def policy_document(*statements: dict[str, Any]) -> pulumi.Output[str]:
-    """The JSON document of these statements, once their ARNs are known.
-
-    Raises ValueError (at deployment time, in the apply) if a statement breaks the wildcard
-    guardrail; statements written with literal values fail the same way in the unit tests.
-    """
-
-    def render(resolved: list[dict[str, Any]]) -> str:
-        document = {"Version": "2012-10-17", "Statement": resolved}
-        problems = wildcard_violations(document)
-        if problems:
-            raise ValueError("IAM policy breaks the wildcard guardrail: " + "; ".join(problems))
-        return json.dumps(document, sort_keys=True)
-
-    return pulumi.Output.from_input(list(statements)).apply(render)
+    """The JSON document of these statements, once their ARNs are known (see render_policy)."""
+    return pulumi.Output.from_input(list(statements)).apply(render_policy)
 
 
 def assume_role_policy(service: str) -> str:

@@ -243,3 +243,12 @@ def test_the_program_passes_the_stack_guardrails(program, stack):
     [distribution] = run.of_type(g.DISTRIBUTION)
     default_policy = cache_policies[distribution.inputs["defaultCacheBehavior"]["cachePolicyId"]]
     assert g.app_shell_cache_violations(distribution.inputs, [default_policy]) == []
+
+
+def test_the_iam_helper_refuses_to_write_a_wildcard_statement():
+    from infra import iam
+
+    with pytest.raises(ValueError, match="wildcard guardrail"):
+        iam.render_policy([iam.statement(["s3:GetObject"], ["*"])])
+    rendered = json.loads(iam.render_policy([iam.xray_statement()]))
+    assert rendered["Statement"][0]["Resource"] == ["*"]
