@@ -10,7 +10,7 @@ const LABELS = { news: 'News', animations: 'Animations', blocks: 'Blocs', conduc
 // Fields the editor shows on their own; everything else the app stores is edited as JSON.
 const OWN_FIELDS = ['id', 'title', 'content', ...SYSTEM_FIELDS];
 
-let editing = null; // {entity, item}: the item as it was when the editor opened (with its version)
+let editing = null; // {entity, item, done}: the item as the editor opened it (with its version)
 let conflict = null; // the pending conflict's detail
 
 // The page plays the existing app's part: storage calls this on every remote change.
@@ -51,10 +51,17 @@ function buildSections() {
   }
 }
 
+const editorNames = (editors) => editors.map((editor) => editor.editorName || editor.editorId).join(', ');
+
 function itemRow(entityName, item) {
   const meta = item.author ? `v${item.version ?? '?'} · ${item.author}` : `v${item.version ?? '?'}`;
+  const editors = storage.editorsOf(entityName, item.id);
+  const badge = editors.length
+    ? [element('span', { class: 'presence', testid: 'presence' }, `en cours d'édition par ${editorNames(editors)}`)]
+    : [];
   return element('li', { testid: `item-${entityName}-${item.id}`, 'data-id': item.id, 'data-version': item.version ?? '' },
     element('span', { class: 'title', testid: 'item-title' }, item.title || item.id),
+    ...badge,
     element('span', { class: 'meta' }, meta),
     element('button', { type: 'button', testid: 'edit', onclick: () => openEditor(entityName, item) }, 'Modifier'),
     element('button', { type: 'button', testid: 'delete', onclick: () => removeItem(entityName, item) }, 'Supprimer'));
@@ -109,7 +116,17 @@ async function toggleTrash() {
 // ---- editor ------------------------------------------------------------------------------
 
 function openEditor(entityName, item) {
-  editing = { entity: entityName, item: item ? structuredClone(item) : null };
+  editing = { entity: entityName, item: item ? structuredClone(item) : null, done: null };
+  const warning = $('editor-presence');
+  warning.hidden = true;
+  if (item) {
+    editing.done = storage.startEditing(entityName, item.id);
+    // Warn before the edit starts; the save stays allowed (the version check decides).
+    storage.loadEditors(entityName, item.id).then((editors) => {
+      warning.textContent = `en cours d'édition par ${editorNames(editors)}`;
+      warning.hidden = editors.length === 0;
+    }, () => {});
+  }
   const dialog = $('editor');
   const form = dialog.querySelector('form');
   const others = Object.fromEntries(Object.entries(item ?? {}).filter(([name]) => !OWN_FIELDS.includes(name)));
@@ -224,6 +241,9 @@ async function start() {
   $('trash-toggle').addEventListener('click', toggleTrash);
   $('editor').querySelector('form').addEventListener('submit', saveEditor);
   $('editor-cancel').addEventListener('click', () => $('editor').close());
+  // However the editor closes (saved, cancelled, Escape, conflict), the announcement ends.
+  $('editor').addEventListener('close', () => editing?.done?.().catch(() => {}));
+  storage.addEventListener('presence', () => renderLists());
   $('conflict-keep-mine').addEventListener('click', () => resolveConflict('mine'));
   $('conflict-keep-theirs').addEventListener('click', () => resolveConflict('theirs'));
   $('conflict-apply').addEventListener('click', () => resolveConflict(fieldChoices()));

@@ -10,6 +10,7 @@ import { Hub } from 'aws-amplify/utils';
 
 import { applyResolution, deepEqual, threeWayMerge } from './collab/merge.js';
 import { Outbox } from './collab/outbox.js';
+import { EditPresence } from './collab/presence.js';
 import { amplifyConfig, loadConfig } from './config.js';
 import { ENTITIES, appFields, newId, requireEntity } from './entities.js';
 import { audioBytes, audioKey, keyFromUrl, mediaUrl, objectUrl, sendS3, signedS3Request } from './media.js';
@@ -61,6 +62,8 @@ export class StorageDynamoDB extends EventTarget {
     // Saves made while offline, replayed in order on reconnect (kept in localStorage).
     this.outbox = new Outbox({ send: (entry) => this.sendQueued(entry) });
     this.resyncing = null;
+    // Who is editing what (a soft lock that warns, never blocks), once signed in.
+    this.presence = null;
   }
 
   // ---- session -------------------------------------------------------------------------
@@ -99,6 +102,8 @@ export class StorageDynamoDB extends EventTarget {
 
   async signOut() {
     this.stopLive();
+    await this.presence?.close();
+    this.presence = null;
     await signOut();
     this.user = null;
     this.userId = null;
@@ -115,6 +120,12 @@ export class StorageDynamoDB extends EventTarget {
       email: claims.email,
       groups: claims['cognito:groups'] ?? [],
     };
+    this.presence = new EditPresence({
+      request: (query, variables) => this.request(query, variables),
+      subscribe: (query) => this.client.graphql({ query }),
+      selfId: this.userId,
+    });
+    this.presence.addEventListener('presence', (event) => this.emit('presence', event.detail));
     this.startLive();
   }
 
@@ -412,6 +423,25 @@ export class StorageDynamoDB extends EventTarget {
       });
       this.subscriptions.push(subscription);
     }
+    this.presence?.watch();
+  }
+
+  // ---- presence ------------------------------------------------------------------------
+
+  /** Announce that this user edits an item (renewed while open); call the returned function
+   * when the editor closes. Others see "en cours d'édition par …". */
+  startEditing(type, id, field = null) {
+    return this.presence.editing(requireEntity(type).name, id, field);
+  }
+
+  /** Who else is editing an item now: [{editorId, editorName, field, expiresAt}]. */
+  editorsOf(type, id) {
+    return this.presence?.editorsOf(requireEntity(type).name, id) ?? [];
+  }
+
+  /** Ask the server who is editing an item (on opening it); resolves to editorsOf. */
+  loadEditors(type, id) {
+    return this.presence.load(requireEntity(type).name, id);
   }
 
   stopLive() {
