@@ -24,8 +24,10 @@ NO_CACHE = "no-cache"
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT_LIVED = "public, max-age=300"
 
-# esbuild names bundles `<name>-<hash>.<ext>` (8+ characters of base32) under assets/.
-HASHED_ASSET = re.compile(r"^assets/(.+/)?[^/]+-[A-Za-z0-9]{8,}\.[A-Za-z0-9]+$")
+# A content-hashed bundle under assets/: `<name>-<hash>.<ext>`, the hash being esbuild's (8
+# upper-case base32 characters, frontend/build.mjs) or a hex digest. Not any 8-letter word:
+# `assets/app-settings.js` is not hashed and must not be cached for a year.
+HASHED_ASSET = re.compile(r"^assets/(.+/)?[^/]+-(?:[A-Z0-9]{8}|[0-9a-f]{8,})\.[A-Za-z0-9]+$")
 
 # Types the browser must get exactly (module scripts are refused with a wrong type); the rest
 # comes from the standard table.

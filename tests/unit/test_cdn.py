@@ -227,7 +227,9 @@ def test_cache_headers_and_content_types_by_file():
     assert cache_control("index.html") == cache_control("help/about.html") == "no-cache"
     assert cache_control("config.json") == "no-cache"
     assert cache_control("assets/newsroom-Q3ZKX7AB.css") == "public, max-age=31536000, immutable"
+    assert cache_control("assets/newsroom-style-4RWXWEF2.css") == "public, max-age=31536000, immutable"
     assert cache_control("assets/logo.svg") == "public, max-age=300"  # not hashed: may change
+    assert cache_control("assets/app-settings.js") == "public, max-age=300"  # a word, not a hash
     assert cache_control("favicon.ico") == "public, max-age=300"
     assert content_type("assets/app-ABCDEFGH.mjs") == "text/javascript; charset=utf-8"
     assert content_type("jingle.mp3") == "audio/mpeg"
