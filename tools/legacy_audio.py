@@ -61,16 +61,31 @@ class MediaMover:
         """The item's fields with its audio in the media bucket (a new dict; `data` is the legacy
         copy and stays as read)."""
         if data.get(EMBEDDED_AUDIO_FIELD):
-            return self._store_embedded(item_id, data)
-        if self.public_bucket:
+            key, size = self._store_embedded(item_id, str(data[EMBEDDED_AUDIO_FIELD]))
+            data = {k: v for k, v in data.items() if k != EMBEDDED_AUDIO_FIELD}
+            data.update(self._media_fields(key), audioSize=size, hasAudio=True)
+        elif self.public_bucket:
             source_key = self._public_key(data)
             if source_key:
-                return self._copy_public(item_id, data, source_key)
-        return data
+                data = self._copy_public(item_id, data, source_key)
+        return self._replace_nested_audio(item_id, data)
 
     # --------------------------------------------------------------- embedded base64 audio
-    def _store_embedded(self, item_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        match = _DATA_URL.match(str(data[EMBEDDED_AUDIO_FIELD]))
+    def _replace_nested_audio(self, item_id: str, value: Any) -> Any:
+        """Base64 audio elsewhere in the item (a legacy `sounds[].url`) replaced by its media
+        URL: the API refuses base64 audio anywhere in an item."""
+        if isinstance(value, str) and _DATA_URL.match(value):
+            key, _ = self._store_embedded(item_id, value)
+            return self._media_fields(key)["audioUrl"]
+        if isinstance(value, dict):
+            return {k: self._replace_nested_audio(item_id, v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._replace_nested_audio(item_id, v) for v in value]
+        return value
+
+    def _store_embedded(self, item_id: str, data_url: str) -> tuple[str, int]:
+        """Store one `data:audio/...;base64,...` URL's audio; its media key and size."""
+        match = _DATA_URL.match(data_url)
         if not match:
             raise ValidationError(f"{EMBEDDED_AUDIO_FIELD} is not a data:audio/...;base64 URL")
         content_type = match.group(1).lower()
@@ -84,9 +99,7 @@ class MediaMover:
         self._put_once(key, lambda: self.s3.put_object(
             Bucket=self.media_bucket, Key=key, Body=audio, ContentType=content_type), len(audio))
         self.counts.embedded_moved += 1
-        moved = {k: v for k, v in data.items() if k != EMBEDDED_AUDIO_FIELD}
-        moved.update(self._media_fields(key), audioSize=len(audio), hasAudio=True)
-        return moved
+        return key, len(audio)
 
     # ------------------------------------------------------------- old public bucket audio
     def _public_key(self, data: dict[str, Any]) -> str | None:

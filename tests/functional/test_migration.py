@@ -279,3 +279,19 @@ def test_a_deleted_item_in_the_source_is_not_brought_back(legacy_store, tmp_path
     assert "news-1731980000000" not in target("news")
     assert {"entity": "news", "id": "news-1731980000000", "source": f"dynamodb://{legacy_store['tables']['news']}",
             "reason": "deleted (tombstone): not migrated"} in report["rejected"]
+
+
+def test_base64_audio_nested_in_sounds_is_moved_too(legacy_store, tmp_path):
+    clip = b"ID3\x03\x00" + bytes(range(200))
+    document = {"userId": "tiphainesellier", "lastModified": 1731990000000, "news": [
+        {"id": "news-1731990000000", "title": "Reportage", "createdAt": 1731990000000, "sounds": [
+            {"id": "s1", "name": "Interview", "url": "data:audio/wav;base64," + base64.b64encode(clip).decode()},
+            {"id": "s2", "name": "Ambiance", "url": ""}]}]}
+    boto3.client("s3").put_object(Bucket=legacy_store["bucket"], Key="users/tiphainesellier/data.json",
+                                  Body=json.dumps(document).encode())
+    migrate(legacy_store, tmp_path)
+    sounds = target("news")["news-1731990000000"]["sounds"]
+    key = f"media/audio/migrated/news-1731990000000-{hashlib.sha256(clip).hexdigest()[:12]}.wav"
+    assert sounds == [{"id": "s1", "name": "Interview", "url": f"{MEDIA_BASE_URL}/audio/migrated/{key.rsplit('/', 1)[1]}"},
+                      {"id": "s2", "name": "Ambiance", "url": ""}]
+    assert bucket_contents(legacy_store["media"])[key] == clip
