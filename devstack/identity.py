@@ -114,18 +114,23 @@ class Credentials:
     secret_key: str
 
 
-def verify_sigv4(
-    credentials: Credentials,
-    method: str,
-    path: str,
-    query: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    source_ip: str,
-    now: datetime.datetime | None = None,
-) -> Caller:
+@dataclass(frozen=True)
+class HttpRequest:
+    """What authentication reads from an HTTP request (headers lower-cased)."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+    source_ip: str
+
+
+def verify_sigv4(credentials: Credentials, request: HttpRequest,
+                 now: datetime.datetime | None = None) -> Caller:
     """Check a SigV4 `Authorization` header (service `appsync`) against the local credentials:
     recompute the signature over the signed headers and the body, as AWS does."""
+    headers = request.headers
     match = _SIGV4.fullmatch(headers.get("authorization", "").strip())
     if not match:
         raise Unauthenticated("Valid authorization header not provided.")
@@ -146,16 +151,14 @@ def verify_sigv4(
     if "host" not in signed_headers:
         raise Unauthenticated("The host header must be signed.")
     # botocore recomputes the signature over exactly the headers the client signed.
-    url = f"https://{headers.get('host', '')}{path}" + (f"?{query}" if query else "")
-    request = AWSRequest(
-        method=method, url=url, data=body,
-        headers={name: headers.get(name, "") for name in signed_headers},
+    query = f"?{request.query}" if request.query else ""
+    signed = AWSRequest(
+        method=request.method, url=f"https://{headers.get('host', '')}{request.path}{query}",
+        data=request.body, headers={name: headers.get(name, "") for name in signed_headers},
     )
-    request.context["timestamp"] = amz_date
+    signed.context["timestamp"] = amz_date
     signer = SigV4Auth(BotoCredentials(credentials.access_key, credentials.secret_key), service, region)
-    expected = signer.signature(
-        signer.string_to_sign(request, signer.canonical_request(request)), request
-    )
+    expected = signer.signature(signer.string_to_sign(signed, signer.canonical_request(signed)), signed)
     if not hmac.compare_digest(expected, match["signature"]):
         raise Unauthenticated(
             "The request signature we calculated does not match the signature you provided."
@@ -164,7 +167,7 @@ def verify_sigv4(
         IAM,
         {
             "accountId": "000000000000",
-            "sourceIp": [source_ip],
+            "sourceIp": [request.source_ip],
             "username": access_key,
             "userArn": f"arn:aws:iam::000000000000:user/{access_key}",
             "cognitoIdentityPoolId": None,
@@ -175,21 +178,13 @@ def verify_sigv4(
     )
 
 
-def authenticate(
-    user_pool: UserPoolVerifier,
-    credentials: Credentials,
-    method: str,
-    path: str,
-    query: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    source_ip: str,
-) -> Caller:
-    """The caller behind a request's (lower-cased) headers: SigV4 when the Authorization
-    header is a signature, else a user pool token."""
-    authorization = headers.get("authorization", "").strip()
+def authenticate(user_pool: UserPoolVerifier, credentials: Credentials,
+                 request: HttpRequest) -> Caller:
+    """The caller behind a request: SigV4 when the Authorization header is a signature, else a
+    user pool token."""
+    authorization = request.headers.get("authorization", "").strip()
     if not authorization:
         raise Unauthenticated("Valid authorization header not provided.")
     if authorization.startswith("AWS4-HMAC-SHA256"):
-        return verify_sigv4(credentials, method, path, query, headers, body, source_ip)
-    return user_pool.caller(authorization, source_ip)
+        return verify_sigv4(credentials, request)
+    return user_pool.caller(authorization, request.source_ip)

@@ -215,7 +215,7 @@ class Stack:
             config=lambda: self.config,
             gateway=gateway,
             realtime=realtime,
-            authenticate=lambda *request: authenticate(user_pool, credentials, *request),
+            authenticate=lambda request: authenticate(user_pool, credentials, request),
             moto_endpoint=self.moto_endpoint,
             media=self._media,
         ).app()

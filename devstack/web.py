@@ -26,7 +26,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route, WebSocketRoute
 
 from devstack.gateway import Gateway
-from devstack.identity import Caller, Unauthenticated
+from devstack.identity import Caller, HttpRequest, Unauthenticated
 from devstack.realtime import Realtime
 
 NO_CACHE = "no-cache"
@@ -66,7 +66,7 @@ class Site:
         config: Callable[[], dict[str, Any]],
         gateway: Gateway,
         realtime: Realtime,
-        authenticate: Callable[..., Caller],
+        authenticate: Callable[[HttpRequest], Caller],
         moto_endpoint: str,
         media: Callable[[str], tuple[bytes, str] | None],
     ):
@@ -98,10 +98,10 @@ class Site:
         body = await request.body()
         headers = {name.lower(): value for name, value in request.headers.items()}
         try:
-            caller = self.authenticate(
+            caller = self.authenticate(HttpRequest(
                 request.method, request.url.path, request.url.query, headers, body,
                 request.client.host if request.client else "127.0.0.1",
-            )
+            ))
         except Unauthenticated as error:
             return JSONResponse(
                 {"errors": [{"errorType": "UnauthorizedException", "message": str(error)}]},

@@ -24,9 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _port_is_free(port: int) -> bool:
+    """Nothing listens there any more: a server may bind it again (SO_REUSEADDR, as servers
+    do, lets connections the stack closed linger in TIME_WAIT)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
+            probe.listen()
         except OSError:
             return False
     return True
