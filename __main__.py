@@ -11,9 +11,12 @@ from infra.cdn import CdnTier, CdnTierArgs
 from infra.data import DataTier, DataTierArgs
 from infra.packaging import lambda_archive
 from infra.settings import Settings
+from infra.site import site_files
 from infra.streams import StreamsTier, StreamsTierArgs
 
 settings = Settings.load()
+# Stop before creating anything when the frontend was not built (the cdn tier uploads it).
+site_files(settings.site_dir)
 code = lambda_archive()
 
 data = DataTier("data", DataTierArgs(production=settings.production, name_prefix=settings.name_prefix))

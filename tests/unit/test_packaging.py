@@ -17,9 +17,15 @@ import pytest
 from handlers.entities import ENTITIES, PRESENCE
 from infra import packaging
 
-PINNED = dict(
-    line.split("==") for line in packaging.REQUIREMENTS.read_text().splitlines() if "==" in line and not line.startswith("#")
-)
+# Pinned versions by distribution name (extras such as `[tracer]` stripped).
+PINNED = {
+    name.split("[")[0]: version
+    for name, version in (
+        line.split("==")
+        for line in packaging.REQUIREMENTS.read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+}
 
 
 @pytest.fixture(scope="module")
