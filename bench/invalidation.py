@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,21 +28,6 @@ CHANGES, BATCHES = 1_000, 10
 TEXT_ONLY_BATCHES = {3, 7}
 JOURNALISTS = 6
 MEDIA = "https://www.example.org/media/audio"
-
-
-def distribution() -> str:
-    import boto3
-
-    config = {
-        "CallerReference": str(uuid.uuid4()), "Comment": "bench", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.eu-west-3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "TrustedSigners": {"Enabled": False, "Quantity": 0},
-                                 "ForwardedValues": {"QueryString": True, "Cookies": {"Forward": "none"}},
-                                 "MinTTL": 0},
-    }
-    return boto3.client("cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"]
 
 
 def burst(news) -> list[list[dict]]:
@@ -65,25 +50,20 @@ def burst(news) -> list[list[dict]]:
 
 
 def main() -> None:
-    import boto3
-
     from handlers import invalidator
     from handlers.entities import BY_NAME
-    from stream_records import CONTEXT, batch
+    from stream_records import CONTEXT, batch, cloudfront_distribution, invalidations
 
     with local_aws("bench-invalidation"):
-        import os
-
-        os.environ["DISTRIBUTION_ID"] = distribution_id = distribution()
+        os.environ["DISTRIBUTION_ID"] = distribution_id = cloudfront_distribution()
         batches = burst(BY_NAME["news"])
-        cloudfront = boto3.client("cloudfront")
         calls_per_batch, paths_per_batch = [], []
         for records in batches:
-            before = _invalidations(cloudfront, distribution_id)
+            before = invalidations(distribution_id)
             with contextlib.redirect_stdout(io.StringIO()):  # Powertools metrics lines
                 response = invalidator.handler(batch(*records), CONTEXT)
             assert response["batchItemFailures"] == []
-            made = _invalidations(cloudfront, distribution_id)[len(before):]
+            made = invalidations(distribution_id)[len(before):]
             calls_per_batch.append(len(made))
             paths_per_batch.append(sum(len(paths) for paths in made))
         precise = sum(1 for records in batches for r in records
@@ -101,12 +81,6 @@ def main() -> None:
     print(f"at $0.005 per path beyond the free 1,000 a month: {new_paths} paths = ${new_paths * 0.005:.2f} "
           f"for this burst if the free tier is used up (old design ${old_paths * 0.005:.2f})")
     print(f"cache emptied: 0 times (old design {old_calls} times: every cached file refetched after each batch)")
-
-
-def _invalidations(cloudfront, distribution_id: str) -> list[list[str]]:
-    summaries = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"].get("Items", [])
-    return [cloudfront.get_invalidation(DistributionId=distribution_id, Id=s["Id"])
-            ["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] for s in summaries]
 
 
 if __name__ == "__main__":

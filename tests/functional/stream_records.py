@@ -56,3 +56,32 @@ def name_tables(monkeypatch) -> None:
 
     for entity in ENTITIES:
         monkeypatch.setenv(entity.table_env, f"saint-esprit-test-{entity.name}")
+
+
+def cloudfront_distribution() -> str:
+    """A distribution in moto's CloudFront for the invalidator to invalidate; returns its id."""
+    import uuid
+
+    import boto3
+
+    config = {
+        "CallerReference": str(uuid.uuid4()), "Comment": "site", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": "site", "DomainName": "site.s3.eu-west-3.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+            "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            "ForwardedValues": {"QueryString": True, "Cookies": {"Forward": "none"}}, "MinTTL": 0},
+    }
+    return boto3.client("cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+
+
+def invalidations(distribution_id: str) -> list[list[str]]:
+    """The paths of every invalidation moto's CloudFront holds, in the order they were made."""
+    import boto3
+
+    cloudfront = boto3.client("cloudfront")
+    summaries = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"].get("Items", [])
+    return [cloudfront.get_invalidation(DistributionId=distribution_id, Id=summary["Id"])
+            ["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] for summary in summaries]

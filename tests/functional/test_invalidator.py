@@ -3,7 +3,6 @@ call per batch, retries through batchItemFailures when CloudFront refuses, idemp
 from __future__ import annotations
 
 import json
-import uuid
 
 import boto3
 import pytest
@@ -11,7 +10,9 @@ from botocore.exceptions import ClientError
 
 from handlers import invalidator
 from handlers.entities import BY_NAME
-from stream_records import CONTEXT, batch, failed, name_tables, record, stored
+from stream_records import (
+    CONTEXT, batch, cloudfront_distribution, failed, invalidations, name_tables, record, stored,
+)
 
 NEWS, JOURNALS = BY_NAME["news"], BY_NAME["journals"]
 MEDIA = "https://www.example.org/media/audio/eu-west-3:abc"
@@ -20,17 +21,7 @@ MEDIA = "https://www.example.org/media/audio/eu-west-3:abc"
 @pytest.fixture
 def distribution(moto_server, monkeypatch):
     name_tables(monkeypatch)
-    config = {
-        "CallerReference": str(uuid.uuid4()), "Comment": "site", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{
-            "Id": "site", "DomainName": "site.s3.eu-west-3.amazonaws.com",
-            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {
-            "TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
-            "TrustedSigners": {"Enabled": False, "Quantity": 0},
-            "ForwardedValues": {"QueryString": True, "Cookies": {"Forward": "none"}}, "MinTTL": 0},
-    }
-    distribution_id = boto3.client("cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+    distribution_id = cloudfront_distribution()
     monkeypatch.setenv("DISTRIBUTION_ID", distribution_id)
     monkeypatch.setenv("INVALIDATION_PATHS", json.dumps({"journals": ["/public/journals.json"]}))
     monkeypatch.setenv("MAX_INVALIDATION_PATHS", "15")
@@ -38,15 +29,8 @@ def distribution(moto_server, monkeypatch):
 
 
 def invalidated(distribution_id: str) -> list[list[str]]:
-    """The (sorted) path lists of every invalidation CloudFront holds, in a stable order."""
-    cloudfront = boto3.client("cloudfront")
-    summaries = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"].get("Items", [])
-    batches = [
-        sorted(cloudfront.get_invalidation(DistributionId=distribution_id, Id=summary["Id"])
-               ["Invalidation"]["InvalidationBatch"]["Paths"]["Items"])
-        for summary in summaries
-    ]
-    return sorted(batches)
+    """The (sorted) path lists of every invalidation, in a stable order."""
+    return sorted(sorted(paths) for paths in invalidations(distribution_id))
 
 
 def test_media_paths_that_changed_are_invalidated_in_one_call(distribution):
