@@ -319,24 +319,29 @@ def to_client(item: dict[str, Any]) -> dict[str, Any]:
     return {key: _plain(value) for key, value in item.items() if key not in INDEX_ATTRIBUTES}
 
 
-# Typed fields of the GraphQL item types (each type declares the subset it has).
-_TYPED_FIELDS = ("ownerId", "updatedBy", "deletedAt", "title", "status", "category", "author",
-                 "scheduledDate")
+# String fields of the GraphQL item types (each type declares the subset it has).
+_TYPED_TEXT_FIELDS = ("ownerId", "updatedBy", "title", "status", "category", "author", "scheduledDate")
+
+
+def _text(value: Any) -> str | None:
+    """Legacy items hold numbers or lists where the schema says String: show them as text."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def to_graphql(entity: Entity, item: dict[str, Any]) -> dict[str, Any]:
     """A GraphQL `News`/`Conductor`/... object: typed fields plus `data` (the JSON item)."""
     client = to_client(item)
-    shape = {field: client.get(field) for field in _TYPED_FIELDS}
+    shape = {field: _text(client.get(field)) for field in _TYPED_TEXT_FIELDS}
     shape.update(
         id=client["id"],
         version=version_of(client),
         createdAt=client.get("createdAt") or 0,
         updatedAt=client.get("updatedAt") or client.get("createdAt") or 0,
+        deletedAt=client.get("deletedAt"),
         data=json.dumps(client, ensure_ascii=False),
     )
-    if shape["title"] is not None:
-        shape["title"] = str(shape["title"])
     return shape
 
 
