@@ -2,6 +2,7 @@
 presence, field-level merge of concurrent edits, offline edits replayed on reconnect."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -115,3 +116,38 @@ def test_an_offline_browser_queues_its_edits_and_they_land_after_reconnect(signe
     assert stored_news(stack, meteo_id)["title"] == meteo_title
     simon.wait_for_function("window.Storage.outbox.pending.length === 0")
     assert simon.evaluate("window.Storage.outbox.decisions.length") == 0
+
+
+def test_presence_appears_live_warns_before_editing_and_expires_when_the_browser_dies(signed_in_page, stack, monkeypatch):
+    from handlers import presence
+
+    # Announcements last 90 s and browsers renew them every 60 s; a short life here lets the
+    # test watch one lapse after the editor's browser is gone (the stack runs in this process).
+    monkeypatch.setattr(presence, "ANNOUNCEMENT_MS", 8_000)
+    clara = signed_in_page("journalist")
+    simon = signed_in_page("journalist2")
+    news_id = create_item(clara, "news", unique("Interview du maire"), content="Texte")
+    expect(row(simon, "news", news_id)).to_have_count(1)
+    editor_name = re.compile(r"Journaliste Démo|journalist\b")
+
+    edit_item(clara, "news", news_id)  # opening the editor announces it
+    badge = row(simon, "news", news_id).get_by_test_id("presence")
+    expect(badge).to_contain_text(editor_name)
+    clara.get_by_test_id("editor-cancel").click()  # closing it ends it at once
+    expect(badge).to_have_count(0)
+
+    edit_item(clara, "news", news_id)
+    expect(badge).to_contain_text(editor_name)
+    edit_item(simon, "news", news_id)  # Simon is warned before he edits, and may still save
+    expect(simon.get_by_test_id("editor-presence")).to_be_visible()
+    expect(simon.get_by_test_id("editor-presence")).to_contain_text(editor_name)
+    simon.get_by_test_id("editor-cancel").click()
+
+    clara.context.close()  # the browser dies: no renewal, no stop
+    expect(badge).to_have_count(0, timeout=15_000)
+    # The row is still in the table (TTL purges within days), but the server leaves it out.
+    rows = stack.dynamodb.query(
+        TableName=stack.table_env["TABLE_PRESENCE"], KeyConditionExpression="itemKey = :key",
+        ExpressionAttributeValues={":key": {"S": f"news#{news_id}"}})["Items"]
+    assert len(rows) == 1
+    assert simon.evaluate("([entity, id]) => window.Storage.loadEditors(entity, id)", ["news", news_id]) == []
