@@ -1,0 +1,121 @@
+"""Requests and time for the storage module's `load()` of 5,000 items, in Chromium, through the
+local stack — beside the legacy design measured in the same run on the same tables: one full
+Scan per entity table in 1 MB pages (the legacy app did that after every save, and ignored
+`LastEvaluatedKey`, so it silently stopped at the first MB of each table).
+
+    .venv/bin/python bench/load.py          (needs frontend/dist and /usr/bin/chromium: make install frontend)
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import tests.conftest  # noqa: E402,F401  (fake AWS credentials: everything goes to the stack's moto)
+
+os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # the handlers' metric lines would drown the figures
+from handlers.entities import ENTITIES  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _built_frontend, sign_in  # noqa: E402
+from tests.e2e.newsroom_data import seed  # noqa: E402
+
+COUNTS = {"news": 3000, "animations": 800, "blocks": 400, "conductors": 500, "journals": 300}
+RUNS = 2
+LOAD_IN_PAGE = """async () => {
+    const started = performance.now();
+    const data = await window.Storage.load();
+    const ms = performance.now() - started;
+    return { ms, items: ['news', 'animations', 'blocks', 'conductors', 'journals']
+        .reduce((sum, name) => sum + data[name].length, 0) };
+}"""
+
+
+def without_stream_fan_out(stack) -> None:
+    """Stop the stream pollers: seeding 5,000 items would otherwise publish 5,000 changes
+    through the same process (one GIL) while the loads are timed. The loads read the tables
+    only. (Stack has no public switch for this: see the report.)"""
+    stack._pollers.stop()
+
+
+def legacy_scans(stack) -> dict[str, float]:
+    """The legacy read: a Scan of each table, 1 MB per page (DynamoDB's cap). Measured both as
+    it ran (first page only) and done right (every page)."""
+    dynamodb = stack.dynamodb
+    first_page_items = requests = items = 0
+    started = time.perf_counter()
+    for entity in ENTITIES:
+        table = stack.table_env[entity.table_env]
+        start_key = None
+        first = True
+        while True:
+            page = dynamodb.scan(TableName=table, **({"ExclusiveStartKey": start_key} if start_key else {}))
+            requests += 1
+            items += page["Count"]
+            if first:
+                first_page_items += page["Count"]
+                first = False
+            start_key = page.get("LastEvaluatedKey")
+            if not start_key:
+                break
+    return {"requests": requests, "items": items, "first_page_items": first_page_items,
+            "ms": (time.perf_counter() - started) * 1000}
+
+
+def measure_load(stack) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_context(ignore_https_errors=True).new_page()
+        sign_in(page, stack, "journalist2")
+        posts, received = [], []
+        page.on("request", lambda r: r.url.endswith("/graphql") and posts.append(r))
+        page.on("response", lambda r: r.url.endswith("/graphql") and received.append(len(r.body())))
+        runs = []
+        for _ in range(RUNS):
+            posts.clear()
+            received.clear()
+            result = page.evaluate(LOAD_IN_PAGE)
+            runs.append((result["ms"], len(posts), sum(received), result["items"]))
+        browser.close()
+    return {"ms": statistics.median(run[0] for run in runs), "requests": runs[-1][1],
+            "bytes": runs[-1][2], "items": runs[-1][3], "all_ms": [round(run[0]) for run in runs]}
+
+
+def main() -> int:
+    from devstack.stack import Stack
+
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing: make install", file=sys.stderr)
+        return 1
+    total = sum(COUNTS.values())
+    with tempfile.TemporaryDirectory() as state, \
+            Stack(port=0, state_dir=Path(state), frontend_dir=_built_frontend()) as stack:
+        without_stream_fan_out(stack)
+        started = time.perf_counter()
+        seed(stack, COUNTS, prefix="bench")
+        print(f"seeded {total} items ({', '.join(f'{n} {e}' for e, n in COUNTS.items())}) "
+              f"in {time.perf_counter() - started:.1f} s")
+        new = measure_load(stack)
+        legacy = legacy_scans(stack)
+
+    print(f"\n{'load of ' + str(total) + ' items':44} {'requests':>9} {'time':>10} {'items':>7}")
+    print(f"{'storage module load() in Chromium (median)':44} {new['requests']:9d} {new['ms']:8.0f} ms "
+          f"{new['items']:7d}   runs {new['all_ms']} ms, {new['bytes'] / 1e6:.1f} MB")
+    print(f"{'legacy: Scan per table, every 1 MB page':44} {legacy['requests']:9d} {legacy['ms']:8.0f} ms "
+          f"{legacy['items']:7d}   (boto3 straight to moto: no browser, no API)")
+    print(f"{'legacy as it ran: first page only':44} {len(ENTITIES):9d} {'':>10} {legacy['first_page_items']:7d}   "
+          f"{total - legacy['first_page_items']} items silently missing")
+    print(f"\nrequests per load: {new['requests']} vs {legacy['requests']} "
+          f"({legacy['requests'] / new['requests']:.1f}x fewer); Scans: 0 vs {legacy['requests']}")
+    print("per save: 1 request now vs 1 write + a full re-read (6 table scans) in the legacy app")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
