@@ -56,6 +56,60 @@ def _bind(port: int) -> socket.socket:
     return sock
 
 
+class MotoServer:
+    """moto in server mode on a free loopback port. Its stop also ends the connections clients
+    keep alive: ThreadedMotoServer alone leaves a thread serving each of them."""
+
+    def __init__(self):
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._open: set[socket.socket] = set()  # connections being served
+        self._threads: list[threading.Thread] = []  # the threads that served them
+        self._lock = threading.Lock()
+
+    def start(self) -> str:
+        """Start serving; returns the endpoint URL."""
+        self._moto.start()
+        wsgi = self._moto._server
+        accept, serve = wsgi.process_request, wsgi.process_request_thread
+
+        def accepted(request: socket.socket, client_address) -> None:
+            with self._lock:  # in the accepting thread: no connection escapes stop()
+                self._open.add(request)
+                self._threads = [thread for thread in self._threads if thread.is_alive()]
+            accept(request, client_address)
+
+        def served(request: socket.socket, client_address) -> None:
+            with self._lock:
+                self._threads.append(threading.current_thread())
+            try:
+                serve(request, client_address)
+            finally:
+                with self._lock:
+                    self._open.discard(request)
+
+        wsgi.process_request, wsgi.process_request_thread = accepted, served
+        return "http://127.0.0.1:%d" % self._moto.get_host_and_port()[1]
+
+    def stop(self) -> None:
+        self._moto.stop()  # no new connection after this
+        self._moto._server.server_close()  # stop() leaves the listening socket open
+        with self._lock:
+            connections = list(self._open)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)  # the serving thread sees the end
+            except OSError:
+                pass  # closed meanwhile
+        deadline = time.monotonic() + 5
+        while self._open and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for thread in list(self._threads):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
 def _handler(module: str) -> Callable:
     import importlib
 
@@ -140,14 +194,6 @@ class Stack:
         for name, value in values.items():
             self._saved_env.setdefault(name, os.environ.get(name))
             os.environ[name] = value
-
-    def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._moto.start()
-        self.moto_endpoint = "http://127.0.0.1:%d" % self._moto.get_host_and_port()[1]
 
     def _provision(self, saved_users: dict[str, dict[str, str]]) -> None:
         self.table_env = provision.create_tables(self.dynamodb, self.prefix)
@@ -246,7 +292,8 @@ class Stack:
         sock = _bind(self.requested_port)
         self.port = sock.getsockname()[1]
         try:
-            self._start_moto()
+            self._moto = MotoServer()
+            self.moto_endpoint = self._moto.start()
             self._set_env({
                 "AWS_ENDPOINT_URL": self.moto_endpoint,
                 "AWS_REGION": self.region,
@@ -309,7 +356,6 @@ class Stack:
         self._server = None
         if self._moto is not None:
             self._moto.stop()
-            self._moto._server.server_close()  # stop() leaves the listening socket open
             self._moto = None
         for name, value in self._saved_env.items():
             if value is None:
