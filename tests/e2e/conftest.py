@@ -50,9 +50,6 @@ def stack(tmp_path_factory):
     from devstack.stack import Stack
 
     with Stack(port=0, state_dir=tmp_path_factory.mktemp("devstack"), frontend_dir=_built_frontend()) as running:
-        # TEMPORARY (reported to C): the gateway routes `/aws/...` but Amplify posts Cognito
-        # calls to the endpoint as given (`.../aws`), which falls on the static files (405).
-        running.config["endpoints"] = {k: v.rstrip("/") + "/" for k, v in running.config["endpoints"].items()}
         yield running
 
 
