@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
+import io
 import json
 import os
 import ssl
@@ -100,7 +102,6 @@ class PresenceWatcher:
 def presence_propagation(announcements: int) -> dict[str, float]:
     os.environ.update(FAKE_CREDENTIALS)  # never a real account: everything goes to moto
     os.environ.pop("AWS_PROFILE", None)
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no metric blobs amid the figures
     with tempfile.TemporaryDirectory() as state, Stack(port=0, state_dir=Path(state)) as stack:
         editor = stack.sign_in("journalist")["AccessToken"]
         watcher = PresenceWatcher(stack, stack.sign_in("journalist2")["AccessToken"])
@@ -149,7 +150,9 @@ def main() -> None:
     print(f"  ratio                  {merge['mergeMs'] / merge['lastWriterWinsMs']:.1f}x "
           f"(+{merge['mergeMs'] - merge['lastWriterWinsMs']:.3f} ms per conflicting save)")
 
-    presence = presence_propagation(args.announcements)
+    # The handlers print their metrics to stdout (CloudWatch's EMF lines in Lambda): not here.
+    with contextlib.redirect_stdout(io.StringIO()):
+        presence = presence_propagation(args.announcements)
     print(f"presence propagation through the local stack ({args.announcements} announcements):")
     print(f"  announce round-trip (A)    p50 {presence['round_trip_p50']:.1f} ms  "
           f"p95 {presence['round_trip_p95']:.1f} ms (baseline)")
