@@ -75,10 +75,14 @@ def save(directory: Path, stack: "Stack") -> None:
         ):
             items[entity.name] += [_to_json(item) for item in page["Items"]]
     media = []
+    media_root = (directory / MEDIA_DIR).resolve()
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=stack.media_bucket):
         for listed in page.get("Contents", []):
+            target = (media_root / listed["Key"]).resolve()
+            if not target.is_relative_to(media_root):
+                continue  # a key like "../x" must not write outside DIR
             found = s3.get_object(Bucket=stack.media_bucket, Key=listed["Key"])
-            _write_atomically(directory / MEDIA_DIR / listed["Key"], found["Body"].read())
+            _write_atomically(target, found["Body"].read())
             media.append({"key": listed["Key"], "contentType": found.get("ContentType", "")})
     users = {
         user["username"]: {**user, "sub": stack.subs[user["username"]]} for user in stack.users

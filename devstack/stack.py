@@ -154,6 +154,7 @@ class Stack:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._pollers: StreamPollers | None = None
+        self._clients: dict[str, Any] = {}
 
     # ------------------------------------------------------------------------- addresses
     @property
@@ -173,8 +174,12 @@ class Stack:
         return self.state_dir / "ca.pem"
 
     def client(self, service: str):
-        """A boto3 client for one of the stack's services (talks to moto)."""
-        return boto3.client(service, endpoint_url=self.moto_endpoint, region_name=self.region)
+        """A boto3 client for one of the stack's services (talks to moto; one per service)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service, endpoint_url=self.moto_endpoint, region_name=self.region
+            )
+        return self._clients[service]
 
     @property
     def dynamodb(self):
@@ -234,12 +239,12 @@ class Stack:
 
     def _media(self, key: str) -> tuple[bytes, str] | None:
         try:
-            found = self._s3.get_object(Bucket=self.media_bucket, Key=f"media/{key}")
-        except self._s3.exceptions.NoSuchKey:
+            found = self.client("s3").get_object(Bucket=self.media_bucket, Key=f"media/{key}")
+        except self.client("s3").exceptions.NoSuchKey:
             return None
         return found["Body"].read(), found.get("ContentType", "")
 
-    def _site(self):
+    def _build_app(self):
         user_pool = UserPoolVerifier(
             f"{self.moto_endpoint}/{self.user_pool_id}/.well-known/jwks.json",
             f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}",
@@ -304,13 +309,11 @@ class Stack:
             })
             saved = persist.load(self.persist_dir) if self.persist_dir else None
             self._provision(saved.users if saved else {})
-            self._set_env({**self.table_env, "DISTRIBUTION_ID": self.distribution_id,
-                           "MEDIA_PATH_PREFIX": "/media/"})
-            self._s3 = self.client("s3")
+            self._set_env({**self.table_env, "DISTRIBUTION_ID": self.distribution_id})
             if saved:
                 persist.restore(saved, self)
             self.config = self._build_config()
-            app = self._site()
+            app = self._build_app()
             consumers = [
                 Consumer("saint-esprit-publisher",
                          self._handlers["publisher"] or _handler("publisher")),
@@ -354,6 +357,9 @@ class Stack:
             except Exception:
                 log.exception("could not save the stack's state to %s", self.persist_dir)
         self._server = None
+        for client in self._clients.values():
+            client.close()
+        self._clients = {}
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
