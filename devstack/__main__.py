@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(FAKE_CREDENTIALS)
     for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         os.environ.pop(name, None)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("devstack").setLevel(logging.INFO)
 
     from devstack.stack import Stack
 
@@ -77,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"devstack: cannot serve on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
         return 1
     try:
-        print(f"\nSaint-Esprit local stack: {stack.url}/\n")
+        print(f"\nSaint-Esprit local stack: {stack.url}/")
+        print(f"(certificate from a local CA: accept it once in the browser, or trust {stack.ca_path})\n")
         print("Demo users:")
         for user in stack.users:
             print(f"  {user['username']:<12} {user['password']:<18} {user['group']}")

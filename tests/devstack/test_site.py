@@ -4,7 +4,7 @@ for Cognito, Cognito Identity and S3."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+import json
 
 import boto3
 import requests
@@ -35,7 +35,7 @@ def test_config_json_points_at_the_stack_itself(stack):
     assert config["endpoints"] == {name: f"{stack.url}/aws"
                                    for name in ("cognitoIdp", "cognitoIdentity", "s3")}
     written = (stack.state_dir / "config.json").read_text()
-    assert response.json() == __import__("json").loads(written)
+    assert response.json() == json.loads(written)
 
 
 def test_frontend_files_carry_the_cdn_cache_headers(stack):
@@ -101,3 +101,19 @@ def test_placeholder_page_until_the_frontend_is_built(tmp_path):
     response = asyncio.run(site.frontend(request))
     assert response.body.decode() == PLACEHOLDER
     assert "make frontend" in PLACEHOLDER
+
+
+def test_cognito_calls_posted_to_the_bare_endpoint_reach_moto(stack):
+    """Amplify posts to `userPoolEndpoint` exactly as configured (`.../aws`, no slash)."""
+    password = next(u["password"] for u in stack.users if u["username"] == "admin")
+    response = requests.post(
+        f"{stack.url}/aws",
+        headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+                 "Content-Type": "application/x-amz-json-1.1"},
+        data=json.dumps({"AuthFlow": "USER_PASSWORD_AUTH",
+                         "ClientId": stack.config["userPoolClientId"],
+                         "AuthParameters": {"USERNAME": "admin", "PASSWORD": password}}),
+        verify=str(stack.ca_path), timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["AuthenticationResult"]["AccessToken"]
