@@ -21,6 +21,7 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -83,7 +84,8 @@ def error_dict(error: GraphQLError) -> dict[str, Any]:
         data, info = original.data, original.error_info
     else:
         message = error.message
-        error_type = "ValidationError" if original is None else "InternalFailure"
+        # Errors found before execution (parse, validation) have no path.
+        error_type = "ValidationError" if error.path is None else "InternalFailure"
         data = info = None
     return {
         "path": error.path,
@@ -151,11 +153,10 @@ class Gateway:
         default mode (AppSync's rule)."""
         modes: dict[tuple[str, str], set[str]] = {}
         for type_name, graphql_type in self.schema.type_map.items():
-            fields = getattr(graphql_type, "fields", None)
-            if type_name.startswith("__") or not fields or not hasattr(graphql_type, "interfaces"):
+            if type_name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
                 continue
             type_modes = self._directive_modes(graphql_type.ast_node)
-            for field_name, field_def in fields.items():
+            for field_name, field_def in graphql_type.fields.items():
                 modes[(type_name, field_name)] = (
                     self._directive_modes(field_def.ast_node) or type_modes or {DEFAULT_MODE}
                 )

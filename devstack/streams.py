@@ -62,10 +62,11 @@ class Consumer:
     pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per stream
     attempts: dict[str, int] = field(default_factory=dict)
 
-    def deliver(self, stream_arn: str, region: str) -> None:
+    def deliver(self, stream_arn: str, region: str) -> bool:
+        """Hand the pending records to the function, one batch; True if it took them all."""
         records = self.pending.get(stream_arn)
         if not records:
-            return
+            return False
         batch = records[:MAX_BATCH]
         failed_from = len(batch)
         try:
@@ -82,16 +83,17 @@ class Consumer:
         if failed_from == len(batch):
             self.attempts.pop(stream_arn, None)
             del records[: len(batch)]
-            return
+            return True
         attempts = self.attempts.get(stream_arn, 0) + 1
         if attempts >= MAX_ATTEMPTS:
             log.error("%s: dropping %d records after %d attempts (production sends them to "
                       "the on-failure queue)", self.name, len(batch) - failed_from, attempts)
             self.attempts.pop(stream_arn, None)
             del records[: len(batch)]
-            return
+            return False
         self.attempts[stream_arn] = attempts
         del records[:failed_from]  # checkpoint: what succeeded is never sent again
+        return False  # the rest waits for the next poll
 
 
 class TablePoller(threading.Thread):
@@ -130,7 +132,8 @@ class TablePoller(threading.Thread):
             for consumer in self.consumers:
                 consumer.pending.setdefault(self.stream_arn, []).extend(records)
         for consumer in self.consumers:
-            consumer.deliver(self.stream_arn, self.region)
+            while consumer.deliver(self.stream_arn, self.region):
+                pass  # batch after batch while the function takes them
         return read
 
     def run(self) -> None:

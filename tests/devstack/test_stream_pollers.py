@@ -77,3 +77,11 @@ def test_a_crashing_handler_retries_the_whole_batch_then_gives_up():
         consumer.deliver(ARN, "eu-west-3")
     assert calls == [2] * MAX_ATTEMPTS  # bounded retries, then the records are dropped
     assert consumer.pending[ARN] == []
+
+
+def test_a_backlog_goes_out_in_batches_of_at_most_one_hundred():
+    consumer, batches = _consumer([])
+    _feed(consumer, [str(i) for i in range(250)])
+    while consumer.deliver(ARN, "eu-west-3"):
+        pass
+    assert [len(batch) for batch in batches] == [100, 100, 50]
