@@ -458,7 +458,7 @@ export class StorageDynamoDB extends EventTarget {
     }
     if (outcome !== 'applied') return;
     this.emit('change', change);
-    window.app?.onDatabaseUpdate?.(change);
+    globalThis.app?.onDatabaseUpdate?.(change); // window.app in the browser
   }
 
   onConnectionState(state) {
