@@ -31,6 +31,13 @@ Options:
                  the demo users' passwords are saved in DIR and restored at the next start (see
                  devstack/persist.py). Without it, everything lives in memory only.
 
+Limits, on purpose: the WebSocket accepts user pool tokens only (the API's subscribers are
+signed-in users; IAM is for the publisher's `publish` over HTTP); each table stream is read from
+its shards at start (moto keeps one shard per stream); state is saved only at a clean stop.
+
+Tests and benchmarks use the same code in-process: `devstack.stack.Stack` (see its docstring),
+and `devstack.client` (an AppSync HTTP + real-time client speaking as aws-amplify v6 does).
+
 The process uses fake AWS credentials and sends every AWS call to its moto server: it never
 touches a real AWS account.
 """
