@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import threading
 
+import pytest
+
 from appsync_calls import call, data_of, identity
 from handlers.entities import BY_NAME
 
@@ -11,7 +13,25 @@ THREADS = 8
 UPDATES_PER_THREAD = 50
 
 
-def test_concurrent_read_modify_write_loses_no_update(tables):
+@pytest.fixture
+def atomic_conditional_writes(monkeypatch):
+    """DynamoDB evaluates a write's condition and applies it atomically; moto's server checks
+    and writes in separate steps on concurrent threads, so it can let two conditional puts of
+    the same version both through. Serialise moto's writes to give them DynamoDB's guarantee."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    for name in ("put_item", "update_item", "delete_item"):
+        unlocked = getattr(DynamoDBBackend, name)
+
+        def locked(*args, _unlocked=unlocked, **kwargs):
+            with lock:
+                return _unlocked(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+
+
+def test_concurrent_read_modify_write_loses_no_update(tables, atomic_conditional_writes):
     conductor = BY_NAME["conductors"]
     editor = identity("journalist-1", "journalists")
     created = data_of(call("createConductor", editor, input={
