@@ -2,8 +2,12 @@
 
 Routes are generated from the entity list, so News, Animation, Block, Conductor and Journal get
 the same get/list/create/update/delete/restore/purge behaviour. Each read is one GetItem or one
-Query on an index (never a Scan); each write is one conditional PutItem, so a stale editor gets
-a ConflictError carrying the server's item instead of overwriting someone else's work.
+Query on an index (never a Scan). A create is one conditional PutItem; an update, delete or
+restore reads the stored item (whole-document replace must carry its createdAt and ownerId,
+a tombstone keeps its fields) and writes it with one PutItem conditioned on the version read,
+so a stale editor gets a ConflictError carrying the server's item (from the read, or from
+ReturnValuesOnConditionCheckFailure when someone saved in between) instead of overwriting
+someone else's work.
 
 The answer is an envelope (`{"data"}` or `{"error"}`, see handlers/errors.py) that
 infra/resolvers/invoke.js turns into the GraphQL result or error.
