@@ -31,6 +31,20 @@ CHROMIUM_ARGS = [
 LIVE_TIMEOUT_MS = 10_000
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "bulk_data: fills the tables with many items (runs last)")
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that write many items run after the other e2e tests (still before the next
+    folder, while the stack's environment is intact): the stream fan-out of their writes and
+    the larger loads they leave behind would slow every page opened after them."""
+    here = [i for i, item in enumerate(items) if Path(item.path).is_relative_to(Path(__file__).parent)]
+    ordered = sorted((items[i] for i in here), key=lambda item: item.get_closest_marker("bulk_data") is not None)
+    for i, item in zip(here, ordered):
+        items[i] = item
+
+
 def _built_frontend() -> Path:
     """frontend/dist, built once if missing (`make test` has built it already)."""
     dist = FRONTEND / "dist"

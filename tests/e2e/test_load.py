@@ -8,7 +8,7 @@ import math
 import botocore.client
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bulk_data]
 
 PAGE_SIZE = 500  # frontend/src/operations.js
 
