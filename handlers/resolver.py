@@ -18,6 +18,7 @@ import base64
 import binascii
 import inspect
 import json
+import os
 import threading
 import time
 from typing import Any, Callable
@@ -47,6 +48,8 @@ from handlers.errors import (
 from handlers.tables import dynamodb, from_dynamodb, to_dynamodb
 
 DEFAULT_LIMIT = 100
+# How long a tombstone stays restorable before DynamoDB's TTL purges it (a stack setting).
+TOMBSTONE_RETENTION_DAYS = int(os.environ.get("TOMBSTONE_RETENTION_DAYS") or items.DEFAULT_RETENTION_DAYS)
 MAX_LIMIT = 1000
 _LIVE_ONLY = "attribute_not_exists(deletedAt)"
 
@@ -315,7 +318,9 @@ def delete_item(identity: Identity, entity: Entity, id: Any, expectedVersion: An
     identity.require_write(current)
     if items.is_tombstone(current) or items.version_of(current) != expected:
         raise _conflict(entity, current["id"], current)
-    item = items.tombstone(current, updated_by=identity.sub, now_ms=now_ms())
+    item = items.tombstone(
+        current, updated_by=identity.sub, now_ms=now_ms(), retention_days=TOMBSTONE_RETENTION_DAYS
+    )
     return items.to_graphql(entity, _replace(entity, identity, current, item))
 
 

@@ -185,7 +185,8 @@ class StreamsTier(pulumi.ComponentResource):
             memory_size=256,
             timeout=consumer.timeout_seconds,
             environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={**tables, **environment, "POWERTOOLS_SERVICE_NAME": consumer.role}
+                variables={**tables, **environment, "POWERTOOLS_SERVICE_NAME": consumer.role,
+                           "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit"}
             ),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),

@@ -295,3 +295,13 @@ def test_presence_fields_are_passed_to_the_presence_module(tables, monkeypatch):
         ("list", "journalist-1", "conductors", "conductor-1"),
     ]
     assert error_of(call("listEditors", anonymous=True, entity="news", id="n"))["errorType"] == "Unauthorized"
+
+
+def test_a_tombstone_is_purged_after_the_stacks_retention_setting(tables, monkeypatch):
+    from handlers import resolver
+
+    monkeypatch.setattr(resolver, "TOMBSTONE_RETENTION_DAYS", 7)
+    created = data_of(call("createNews", JOURNALIST, input={"id": "news-7", "data": json.dumps({"title": "t"})}))
+    deleted = data_of(call("deleteNews", JOURNALIST, id="news-7", expectedVersion=created["version"]))
+    purge_at = int(stored(BY_NAME["news"], "news-7")["purgeAt"]["N"])
+    assert purge_at == int(deleted["deletedAt"]) // 1000 + 7 * 86400
