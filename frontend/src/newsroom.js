@@ -113,6 +113,26 @@ async function toggleTrash() {
   if (!trash.hidden) await renderTrash().catch((error) => showStatus(describeError(error), 'error'));
 }
 
+// ---- outbox (saves made offline) -----------------------------------------------------------
+
+function outcomeText(outcome) {
+  if (outcome?.status === 'conflict') return `conflit sur ${outcome.conflicts.map((c) => c.path).join(', ') || "l'élément"}`;
+  return describeError(outcome?.error ?? outcome);
+}
+
+// What waits for the network, and what a replay could not save without the user.
+function renderOutbox() {
+  const { pending, decisions } = storage.outbox;
+  const label = (entry) => `${LABELS[entry.type]} · ${entry.item?.title || entry.id}`;
+  $('outbox-pending').replaceChildren(...pending.map((entry) =>
+    element('li', { testid: 'outbox-entry', 'data-id': entry.id }, label(entry))));
+  $('outbox-decisions').replaceChildren(...decisions.map((entry) =>
+    element('li', { testid: 'outbox-decision', 'data-id': entry.id },
+      element('span', {}, `${label(entry)} : ${outcomeText(entry.outcome)}`),
+      element('button', { type: 'button', testid: 'outbox-dismiss', onclick: () => storage.outbox.dismiss(entry.seq) }, 'Abandonner ma version'))));
+  $('outbox').hidden = pending.length + decisions.length === 0;
+}
+
 // ---- editor ------------------------------------------------------------------------------
 
 function openEditor(entityName, item) {
@@ -215,6 +235,7 @@ async function enterNewsroom() {
   showStatus('Chargement…');
   await storage.load();
   renderLists();
+  renderOutbox();
   showStatus('');
   document.body.dataset.ready = 'true';
 }
@@ -244,6 +265,7 @@ async function start() {
   // However the editor closes (saved, cancelled, Escape, conflict), the announcement ends.
   $('editor').addEventListener('close', () => editing?.done?.().catch(() => {}));
   storage.addEventListener('presence', () => renderLists());
+  storage.outbox.addEventListener('change', renderOutbox);
   $('conflict-keep-mine').addEventListener('click', () => resolveConflict('mine'));
   $('conflict-keep-theirs').addEventListener('click', () => resolveConflict('theirs'));
   $('conflict-apply').addEventListener('click', () => resolveConflict(fieldChoices()));

@@ -280,7 +280,16 @@ export class StorageDynamoDB extends EventTarget {
     const result = await this.request(query, { input });
     const stored = itemOf(result.result);
     this.replica.accept(entity.name, stored);
+    this.settled(entity.name, stored.id);
     return stored;
+  }
+
+  /** The item is settled on the server: a replayed save of it that waited for the user's
+   * decision is no longer pending. */
+  settled(entityName, id) {
+    for (const decision of this.outbox.decisions) {
+      if (decision.type === entityName && decision.id === id) this.outbox.dismiss(decision.seq);
+    }
   }
 
   /** Someone saved the item since this editor read it. Changes on different fields are
@@ -307,7 +316,10 @@ export class StorageDynamoDB extends EventTarget {
       // or a whole item the user composed. Saving goes through saveItem again, so a third
       // editor's change in the meantime is caught like any other.
       resolve: (decision) => {
-        if (decision === 'theirs') return Promise.resolve(this.replica.serverCopy(entity.name, mine.id));
+        if (decision === 'theirs') {
+          this.settled(entity.name, mine.id);
+          return Promise.resolve(this.replica.serverCopy(entity.name, mine.id));
+        }
         const choices =
           typeof decision === 'string'
             ? Object.fromEntries(result.conflicts.map((c) => [c.path, decision]))

@@ -99,6 +99,8 @@ def test_an_offline_browser_queues_its_edits_and_they_land_after_reconnect(signe
         simon.get_by_test_id("editor-save").click()
         expect(simon.get_by_test_id("editor")).not_to_be_visible()
     assert simon.evaluate("window.Storage.outbox.pending.map((e) => e.id)") == [flash_id, meteo_id]
+    # Simon sees what waits for the network.
+    expect(simon.get_by_test_id("outbox-entry")).to_have_count(2)
     # The queue lives in localStorage, where a reloaded page finds it.
     assert simon.evaluate("JSON.parse(localStorage.getItem('saint-esprit:outbox')).pending.length") == 2
     assert stored_news(stack, flash_id)["title"] != flash_title
@@ -116,7 +118,34 @@ def test_an_offline_browser_queues_its_edits_and_they_land_after_reconnect(signe
     assert stored_news(stack, meteo_id)["title"] == meteo_title
     simon.wait_for_function("window.Storage.outbox.pending.length === 0")
     assert simon.evaluate("window.Storage.outbox.decisions.length") == 0
+    expect(simon.get_by_test_id("outbox")).to_be_hidden()
 
+
+
+def test_an_offline_edit_that_collides_waits_for_a_decision_and_the_choice_settles_it(signed_in_page, stack):
+    clara = signed_in_page("journalist")
+    simon = signed_in_page("journalist2")
+    news_id = create_item(clara, "news", unique("Agenda"), content="Texte d'origine")
+    expect(row(simon, "news", news_id)).to_have_count(1)
+
+    simon.context.set_offline(True)
+    edit_item(simon, "news", news_id, content="Version de Simon (hors ligne)")
+    simon.get_by_test_id("editor-save").click()
+    expect(simon.get_by_test_id("outbox-entry")).to_have_count(1)
+    edit_item(clara, "news", news_id, content="Version de Clara")
+    clara.get_by_test_id("editor-save").click()
+    wait_for_cached(clara, news_id, "content", "Version de Clara")
+
+    simon.context.set_offline(False)
+    # The replay cannot merge the same field: Simon decides, and nothing was overwritten meanwhile.
+    expect(simon.get_by_test_id("outbox-decision")).to_have_count(1)
+    expect(simon.get_by_test_id("conflict-dialog")).to_be_visible()
+    assert stored_news(stack, news_id)["content"] == "Version de Clara"
+
+    simon.get_by_test_id("conflict-keep-mine").click()
+    wait_for_cached(clara, news_id, "content", "Version de Simon (hors ligne)")
+    expect(simon.get_by_test_id("outbox")).to_be_hidden()
+    assert simon.evaluate("window.Storage.outbox.decisions.length") == 0
 
 def test_presence_appears_live_warns_before_editing_and_expires_when_the_browser_dies(signed_in_page, stack, monkeypatch):
     from handlers import presence
