@@ -75,13 +75,19 @@ def measure_load(stack) -> dict[str, float]:
         sign_in(page, stack, "journalist2")
         posts, received = [], []
         page.on("request", lambda r: r.url.endswith("/graphql") and posts.append(r))
-        page.on("response", lambda r: r.url.endswith("/graphql") and received.append(len(r.body())))
+        def on_response(response):
+            if response.url.endswith("/graphql"):
+                received.append(len(response.body()))
+
+        page.on("response", on_response)
         runs = []
         for _ in range(RUNS):
             posts.clear()
             received.clear()
             result = page.evaluate(LOAD_IN_PAGE)
             runs.append((result["ms"], len(posts), sum(received), result["items"]))
+        # Late answers (subscriptions, presence) must not be read from a closing browser.
+        page.remove_listener("response", on_response)
         browser.close()
     return {"ms": statistics.median(run[0] for run in runs), "requests": runs[-1][1],
             "bytes": runs[-1][2], "items": runs[-1][3], "all_ms": [round(run[0]) for run in runs]}
