@@ -58,6 +58,20 @@ FAKE_CREDENTIALS = {
 }
 
 
+def stop_with_parent() -> None:
+    """Get SIGTERM when the parent dies: `make dev` killed with SIGTERM does not pass the signal
+    on, and the stack must not outlive it holding its ports (Linux only; elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent was already gone before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8443))
@@ -77,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
+    stop_with_parent()
 
     stack = Stack(port=args.port, persist_dir=args.persist, state_dir=args.state_dir)
     try:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import boto3
@@ -112,3 +113,42 @@ def test_persist_brings_items_media_and_owners_back(tmp_path):
         media = boto3.client("s3", endpoint_url=second.moto_endpoint, region_name=second.region)
         assert media.get_object(Bucket=second.media_bucket,
                                 Key="media/audio/x/a.mp3")["Body"].read() == b"mp3"
+
+
+def test_the_stack_stops_when_its_parent_dies(tmp_path):
+    """`make dev` killed with SIGTERM does not pass the signal on: the stack must still go."""
+    parent = subprocess.Popen(
+        ["bash", "-c", f"'{sys.executable}' -m devstack --port 0 --state-dir '{tmp_path}'; true"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output = ""
+    while "Ctrl-C to stop." not in output:
+        line = parent.stdout.readline()
+        assert line, f"devstack exited early:\n{output}"
+        output += line
+    port = int(re.search(r"https://127\.0\.0\.1:(\d+)/", output)[1])
+    assert not _port_is_free(port)
+    parent.kill()
+    parent.wait()
+    # The orphaned stack gets SIGTERM from the kernel and stops cleanly.
+    deadline = time.monotonic() + 30
+    while _processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    orphans = _processes_mentioning(str(tmp_path))
+    for pid in orphans:
+        os.kill(pid, signal.SIGKILL)
+    assert orphans == [], "the stack outlived its parent"
+    assert "stopping..." in parent.stdout.read()
+    assert _port_is_free(port)
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line contains `text`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                found.append(int(cmdline.parent.name))
+        except OSError:  # the process ended meanwhile
+            continue
+    return found
