@@ -57,8 +57,9 @@ def _bind(port: int) -> socket.socket:
 
 
 class MotoServer:
-    """moto in server mode on a free loopback port. Its stop also ends the connections clients
-    keep alive: ThreadedMotoServer alone leaves a thread serving each of them."""
+    """moto in server mode on a free loopback port. Its stop also ends the connections still
+    open and waits for the threads serving them: ThreadedMotoServer alone returns while
+    requests in flight are still being served."""
 
     def __init__(self):
         from moto.server import ThreadedMotoServer
@@ -82,6 +83,7 @@ class MotoServer:
             accept(request, client_address)
 
         def served(request: socket.socket, client_address) -> None:
+            threading.current_thread().name = f"moto:{port} served"  # whose thread it is
             with self._lock:
                 self._threads.append(threading.current_thread())
             try:
@@ -90,8 +92,9 @@ class MotoServer:
                 with self._lock:
                     self._open.discard(request)
 
+        port = self._moto.get_host_and_port()[1]
         wsgi.process_request, wsgi.process_request_thread = accepted, served
-        return "http://127.0.0.1:%d" % self._moto.get_host_and_port()[1]
+        return f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
         self._moto.stop()  # no new connection after this
