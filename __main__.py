@@ -18,10 +18,13 @@ settings = Settings.load()
 # Stop before creating anything when the frontend was not built (the cdn tier uploads it).
 site_files(settings.site_dir)
 code = lambda_archive()
+# Each tier's component is named "<namePrefix>-<tier>" and Pulumi auto-names its children from
+# that ("<namePrefix>-cdn-media-<suffix>"), so every physical name of the stack starts with its
+# prefix and the deploy roles (bootstrap/) can be scoped to "<namePrefix>-*" alone.
 
-data = DataTier("data", DataTierArgs(production=settings.production, name_prefix=settings.name_prefix))
+data = DataTier(f"{settings.name_prefix}-data", DataTierArgs(production=settings.production, name_prefix=settings.name_prefix))
 
-auth = AuthTier("auth", AuthTierArgs(
+auth = AuthTier(f"{settings.name_prefix}-auth", AuthTierArgs(
     adopted_user_pool_id=settings.adopted_user_pool_id,
     callback_urls=[f"https://{domain}/" for domain in settings.domain_names],
     name_prefix=settings.name_prefix,
@@ -29,7 +32,7 @@ auth = AuthTier("auth", AuthTierArgs(
     allow_password_sign_in=not settings.production,
 ))
 
-api = ApiTier("api", ApiTierArgs(
+api = ApiTier(f"{settings.name_prefix}-api", ApiTierArgs(
     tables=data.tables,
     presence_table=data.presence_table,
     user_pool_id=auth.user_pool_id,
@@ -51,7 +54,7 @@ frontend_config = {
     "endpoints": {},
 }
 
-cdn = CdnTier("cdn", CdnTierArgs(
+cdn = CdnTier(f"{settings.name_prefix}-cdn", CdnTierArgs(
     site_dir=settings.site_dir,
     domain_names=settings.domain_names,
     certificate_arn=settings.certificate_arn,
@@ -60,7 +63,7 @@ cdn = CdnTier("cdn", CdnTierArgs(
     production=settings.production,
 ))
 
-streams = StreamsTier("streams", StreamsTierArgs(
+streams = StreamsTier(f"{settings.name_prefix}-streams", StreamsTierArgs(
     tables=data.tables,
     code=code,
     graphql_url=api.graphql_url,

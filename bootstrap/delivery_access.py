@@ -8,10 +8,14 @@
   stacks' secrets (`awskms://` secrets provider), so no third-party account is needed.
 
 Least privilege: each statement names its actions, and its resources by the names the platform
-program gives them: `<namePrefix>-*` (tables, functions, the API) and `<tier>-*` (what Pulumi
-auto-names under each tier component: `cdn-site-…`, `streams-failures-…`). A few actions cannot
-be scoped to a resource and are granted on "*" (see ACTIONS_WITHOUT_RESOURCE). Stacks that share
-an account share the `<tier>-*` names; an account per environment isolates them completely.
+program gives them, which all start with the stack's `namePrefix`: explicit names (tables,
+functions, the API) and what Pulumi auto-names under the tier components `<namePrefix>-<tier>`
+(`<namePrefix>-cdn-site-…`, `<namePrefix>-streams-failures-…`). So a role is granted
+`<namePrefix>-*` only, and dev's role cannot touch prod's named resources even in a shared
+account. A few actions cannot be scoped to a resource and are granted on "*" (see
+ACTIONS_WITHOUT_RESOURCE), and services that name their objects by generated ids (Cognito pools,
+AppSync APIs, CloudFront distributions and policies, log groups) are scoped to the account only:
+an account per environment still isolates stacks completely.
 """
 from __future__ import annotations
 
@@ -164,8 +168,6 @@ class DeliveryAccessArgs:
     environments: dict[str, str] = field(default_factory=lambda: {
         "dev": "saint-esprit-dev", "production": "saint-esprit-prod"})
     preview_environment: str = "preview"
-    # The platform's tier components: Pulumi auto-names their children "<tier>-<name>-<suffix>".
-    tiers: tuple[str, ...] = ("data", "auth", "api", "cdn", "streams")
     existing_oidc_provider_arn: str | None = None
     kms_alias: str = "alias/saint-esprit-pulumi"
 
@@ -246,7 +248,8 @@ class DeliveryAccess(pulumi.ComponentResource):
         }, sort_keys=True))
         role = aws.iam.Role(f"{self._name}-{environment}", assume_role_policy=trust,
                             max_session_duration=3600, opts=self._child)
-        names = [f"{prefix}-*" for prefix in name_prefixes] + [f"{tier}-*" for tier in self._args.tiers]
+        # Every physical name of a stack starts with its prefix (the tiers are "<namePrefix>-<tier>").
+        names = [f"{prefix}-*" for prefix in name_prefixes]
         document = pulumi.Output.all(self._account, self._region, self.state_bucket.arn, self.state_key.arn).apply(
             lambda values: json.dumps(deployment_policy(*values, names=names, write=write), sort_keys=True))
         aws.iam.RolePolicy(f"{self._name}-{environment}", role=role.id, policy=document, opts=self._child)

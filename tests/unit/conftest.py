@@ -379,6 +379,17 @@ class ProgramRun:
     resources: list[Recorded]
     exports: dict[str, Any]
     calls: list[tuple[str, dict[str, Any]]]
+    config: dict[str, Any] = field(default_factory=dict)  # full keys, as given to `evaluate`
+
+    @property
+    def name_prefix(self) -> str:
+        """The stack's `namePrefix` (as infra/settings.py defaults it): every physical name starts with it."""
+        environment = self.config.get(f"{PROJECT}:environment", self.stack)
+        return self.config.get(f"{PROJECT}:namePrefix") or f"{PROJECT}-{environment}"
+
+    def prefixed(self, name: str) -> str:
+        """A logical name under the program's tiers: `prefixed("cdn-media")` is `<namePrefix>-cdn-media`."""
+        return f"{self.name_prefix}-{name}"
 
     def of_type(self, type_token: str) -> list[Recorded]:
         return [r for r in self.resources if r.type == type_token]
@@ -427,7 +438,7 @@ def evaluate(program: Callable[[], Any], stack: str = "test", config: dict[str, 
     root = pulumi.runtime.settings.get_root_resource()
     _sync_await(run_pulumi_func(program))
     exports = {name: resolve(value) for name, value in root.outputs.items()}
-    return ProgramRun(stack, list(monitor.recorded.values()), exports, mocks.calls)
+    return ProgramRun(stack, list(monitor.recorded.values()), exports, mocks.calls, dict(config or {}))
 
 
 def evaluate_program(stack: str, config: dict[str, Any]) -> ProgramRun:

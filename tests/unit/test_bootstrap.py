@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import runpy
 from functools import lru_cache
 from pathlib import Path
@@ -89,6 +90,15 @@ def test_deploy_roles_are_scoped_to_their_own_stack_names():
     dev = json.dumps(policy_of(run, "dev"))
     assert "saint-esprit-dev-*" in dev and "saint-esprit-prod-*" not in dev
     assert "saint-esprit-prod-*" in json.dumps(policy_of(run, "production"))
+    # Every name pattern is the stack's prefix: no tier patterns (`cdn-*`, `streams-*`, ...) that
+    # two stacks in one account would share.
+    for environment, prefix in (("dev", "saint-esprit-dev-"), ("production", "saint-esprit-prod-")):
+        for s in policy_of(run, environment)["Statement"]:
+            for resource in s["Resource"]:
+                name = re.split(r"[:/]", resource.removeprefix("arn:aws:"))[-1]
+                patterns = [part for part in re.split(r"[:/]", resource) if "*" in part and part != "*"]
+                assert all(p.startswith(prefix) for p in patterns), (environment, resource)
+                assert name == "*" or "*" not in name or name.startswith(prefix), (environment, resource)
     pass_role = next(s for s in policy_of(run, "dev")["Statement"] if s["Sid"] == "PassOwnRoles")
     assert all(r.startswith(f"arn:aws:iam::{ACCOUNT}:role/") for r in pass_role["Resource"])
     assert pass_role["Condition"]["StringEquals"]["iam:PassedToService"]
@@ -133,13 +143,17 @@ def test_a_repository_that_is_not_owner_slash_name_is_refused():
         evaluate(lambda: DeliveryAccess("delivery", DeliveryAccessArgs(repository="*")))
 
 
-@pytest.mark.parametrize("stack, environment", [("dev", "dev"), ("prod", "production")])
-def test_each_deploy_role_covers_every_resource_its_stack_creates(request, stack, environment):
-    """Each service the program uses has actions in the role, and every name-scoped resource
-    the stack creates matches one of the role's name patterns."""
+@pytest.mark.parametrize("stack, environment, other", [("dev", "dev", "production"), ("prod", "production", "dev")])
+def test_each_deploy_role_covers_every_resource_its_stack_creates(request, stack, environment, other):
+    """Each service the program uses has actions in the role, every name-scoped resource the
+    stack creates matches one of the role's name patterns, and none matches the other stack's
+    deploy role (the stacks may share an account)."""
     policy = policy_of(bootstrap(), environment)
     granted = {a.split(":")[0] for a in actions(policy)}
     patterns = {r for s in policy["Statement"] for r in s["Resource"]}
+    # The other role's name patterns (its "*" only carries the actions that have no resource).
+    other_patterns = {r for s in policy_of(bootstrap(), other)["Statement"] for r in s["Resource"] if r != "*"}
+    checked = 0
     for resource in request.getfixturevalue(stack).resources:
         if not resource.custom or resource.read or not resource.type.startswith("aws:"):
             continue
@@ -148,6 +162,9 @@ def test_each_deploy_role_covers_every_resource_its_stack_creates(request, stack
         arn = resource.outputs.get("arn")
         if isinstance(arn, str) and resource.type in NAME_SCOPED:
             assert any(fnmatch.fnmatchcase(arn, p) for p in patterns), f"{resource.type} {arn} is outside the role"
+            assert not any(fnmatch.fnmatchcase(arn, p) for p in other_patterns), f"{arn} is in the {other} role"
+            checked += 1
+    assert checked > 15
 
 
 NAME_SCOPED = {"aws:dynamodb/table:Table", "aws:lambda/function:Function", "aws:iam/role:Role",

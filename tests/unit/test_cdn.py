@@ -22,8 +22,9 @@ STACKS = ["prod", "dev"]
 
 
 def of(run, type_token, name):
-    """The cdn tier's resource of this type and name (several types share a name: cdn-media)."""
-    [found] = [r for r in run.children_of(CDN) if r.type == type_token and r.name == name]
+    """The cdn tier's resource of this type and name under the stack's prefix (several types
+    share a name: `of(run, BUCKET, "cdn-media")` is `<namePrefix>-cdn-media`)."""
+    [found] = [r for r in run.children_of(CDN) if r.type == type_token and r.name == run.prefixed(name)]
     return found
 
 

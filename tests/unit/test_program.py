@@ -66,6 +66,68 @@ def test_the_site_config_points_the_browser_at_this_stack(program, stack):
     assert written["authFlow"] == "USER_SRP_AUTH" and written["endpoints"] == {}
 
 
+# What AWS calls a resource (the mocks' physical name): the first of these inputs, else Pulumi's
+# auto-name, which is the logical name plus a random suffix.
+NAME_INPUTS = ("name", "bucket", "identityPoolName", "functionName")
+# Names that are not account-wide: scoped inside their user pool or API, or (event source
+# mappings) the input names the target function, not the mapping.
+NOT_ACCOUNT_WIDE = {"aws:cognito/userGroup:UserGroup", "aws:appsync/dataSource:DataSource",
+                    "aws:lambda/eventSourceMapping:EventSourceMapping"}
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+# Longest physical name AWS accepts, Pulumi's 8-character suffix included where auto-named.
+NAME_LIMITS = {"aws:s3/bucket:Bucket": 63, "aws:iam/role:Role": 64, "aws:lambda/function:Function": 64,
+               "aws:cloudfront/function:Function": 64, "aws:sqs/queue:Queue": 80,
+               "aws:cloudfront/originAccessControl:OriginAccessControl": 64, "aws:sns/topic:Topic": 256,
+               "aws:cloudwatch/metricAlarm:MetricAlarm": 255, "aws:dynamodb/table:Table": 255,
+               "aws:cloudfront/cachePolicy:CachePolicy": 128,
+               "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": 128,
+               "aws:cognito/userPool:UserPool": 128, "aws:cognito/identityPool:IdentityPool": 128}
+
+
+def physical_names(run):
+    """(type, physical name) of every AWS resource the program creates with an account-wide name."""
+    for resource in run.resources:
+        if not resource.custom or resource.read or not resource.type.startswith("aws:"):
+            continue
+        if resource.type in NOT_ACCOUNT_WIDE:
+            continue
+        given = next((resource.inputs[k] for k in NAME_INPUTS if isinstance(resource.inputs.get(k), str)), None)
+        if given is None:
+            yield resource.type, resource.outputs.get("name") or f"{resource.name}-1234567"
+        elif resource.type == LOG_GROUP and given.startswith("/aws/appsync/apis/"):
+            continue  # AppSync writes to the group named after the API id, whatever we prefer
+        elif resource.type == LOG_GROUP and given.startswith("/aws/lambda/"):
+            yield resource.type, given.removeprefix("/aws/lambda/")  # the function's name
+        else:
+            yield resource.type, given
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_physical_name_starts_with_the_stacks_prefix(program, stack):
+    """What lets one account hold both stacks, and the deploy roles (bootstrap/) be scoped to
+    `<namePrefix>-*` alone: nothing of this stack is named outside its prefix."""
+    run = program(stack)
+    prefix = stack_config(stack)["saint-esprit:namePrefix"]
+    assert run.name_prefix == prefix
+    names = list(physical_names(run))
+    assert len(names) > 40
+    # Identity pool names allow no hyphen: the prefix with underscores.
+    outside = [(kind, name) for kind, name in names
+               if not name.startswith(f"{prefix}-") and not name.startswith(f"{prefix.replace('-', '_')}_")]
+    assert outside == []
+    assert {kind for kind, _ in names} >= {"aws:s3/bucket:Bucket", "aws:iam/role:Role", "aws:sqs/queue:Queue",
+                                           "aws:lambda/function:Function", "aws:cloudfront/function:Function"}
+
+
+def test_the_longest_name_prefix_keeps_every_name_within_aws_limits(tmp_path):
+    prefix = "a" * 31 + "z"  # 32 characters, the most infra/settings.py accepts
+    run = evaluate_program("dev", test_config("dev", make_site_dir(tmp_path), namePrefix=prefix))
+    too_long = [(kind, name) for kind, name in physical_names(run)
+                if len(name) > NAME_LIMITS.get(kind, 64 if kind == LOG_GROUP else 512)]
+    assert too_long == []
+    assert all(name.startswith(prefix) for _, name in physical_names(run))
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_resolver_reads_and_writes_the_stacks_own_tables(program, stack):
     run = program(stack)

@@ -19,7 +19,8 @@ STACKS = ["prod", "dev"]
 
 
 def of(run, type_token, name):
-    [found] = [r for r in run.children_of(STREAMS) if r.type == type_token and r.name == name]
+    """The streams tier's resource of this type and name under the stack's prefix."""
+    [found] = [r for r in run.children_of(STREAMS) if r.type == type_token and r.name == run.prefixed(name)]
     return found
 
 
@@ -89,7 +90,7 @@ def test_one_mapping_per_table_reads_that_tables_stream(program, stack, consumer
         mapping = of(run, MAPPING, f"streams-{consumer}-{entity}").inputs
         assert mapping["eventSourceArn"] == table.outputs["streamArn"]
         assert mapping["functionName"] == function_arn
-    assert len([m for m in run.of_type(MAPPING) if m.name.startswith(f"streams-{consumer}-")]) == len(ENTITIES)
+    assert len([m for m in run.of_type(MAPPING) if m.name.startswith(run.prefixed(f"streams-{consumer}-"))]) == len(ENTITIES)
 
 
 @pytest.mark.parametrize("consumer, batch, window", [("publisher", 10, 0), ("invalidator", 100, 5)])
