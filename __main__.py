@@ -18,11 +18,13 @@ settings = Settings.load()
 # Stop before creating anything when the frontend was not built (the cdn tier uploads it).
 site_files(settings.site_dir)
 code = lambda_archive()
-# Each tier's component is named "<namePrefix>-<tier>" and Pulumi auto-names its children from
-# that ("<namePrefix>-cdn-media-<suffix>"), so every physical name of the stack starts with its
-# prefix and the deploy roles (bootstrap/) can be scoped to "<namePrefix>-*" alone.
-
-data = DataTier(f"{settings.name_prefix}-data", DataTierArgs(production=settings.production, name_prefix=settings.name_prefix))
+# Each tier is named "<namePrefix>-<tier>" and names its children after itself; Pulumi adds a
+# random suffix ("<namePrefix>-cdn-media-1a2b3c4"). So every physical name of the stack starts
+# with its prefix, and the deploy roles (bootstrap/) are scoped to "<namePrefix>-*" alone.
+data = DataTier(f"{settings.name_prefix}-data", DataTierArgs(
+    production=settings.production,
+    name_prefix=settings.name_prefix,
+))
 
 auth = AuthTier(f"{settings.name_prefix}-auth", AuthTierArgs(
     adopted_user_pool_id=settings.adopted_user_pool_id,

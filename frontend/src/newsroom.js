@@ -16,6 +16,18 @@ let conflict = null; // the pending conflict's detail
 // The page plays the existing app's part: storage calls this on every remote change.
 window.app = { onDatabaseUpdate: () => renderLists() };
 
+// Amplify's real-time connection states, as the newsroom reads them (data-state keeps the raw one).
+const CONNECTION_LABELS = {
+  Connected: 'En direct',
+  Connecting: 'Connexion…',
+  ConnectedPendingNetwork: 'Réseau incertain',
+  ConnectedPendingKeepAlive: 'Réseau incertain',
+  ConnectedPendingDisconnect: 'Déconnexion…',
+  ConnectionDisrupted: 'Coupé, reconnexion…',
+  ConnectionDisruptedPendingNetwork: 'Hors ligne',
+  Disconnected: 'Déconnecté',
+};
+
 function showStatus(message, kind = 'info') {
   const status = $('status');
   status.textContent = message;
@@ -274,7 +286,7 @@ async function start() {
     if (!$('trash').hidden && ['DELETE', 'RESTORE'].includes(event.detail.op)) renderTrash().catch(() => {});
   });
   storage.addEventListener('connection', (event) => {
-    $('connection-state').textContent = event.detail.state;
+    $('connection-state').textContent = CONNECTION_LABELS[event.detail.state] ?? event.detail.state;
     $('connection-state').dataset.state = event.detail.state;
   });
   storage.addEventListener('error', (event) => showStatus(describeError(event.detail.error), 'error'));

@@ -78,7 +78,7 @@ def test_a_browser_that_was_offline_catches_up_and_sends_what_it_saved_meanwhile
     reader.on("request", lambda request: "CatchUp" in (request.post_data or "") and catch_ups.append(request))
 
     reader.context.set_offline(True)
-    expect(reader.get_by_test_id("connection-state")).not_to_have_text("Connected")
+    expect(reader.get_by_test_id("connection-state")).not_to_have_attribute("data-state", "Connected")
     missed_title = _unique("Publiée pendant la coupure")
     missed_id = create_item(writer, "news", missed_title)
     # Edited while offline: queued in the outbox, shown at once.
@@ -88,7 +88,8 @@ def test_a_browser_that_was_offline_catches_up_and_sends_what_it_saved_meanwhile
     expect(row(reader, "news", missed_id)).to_have_count(0)
 
     reader.context.set_offline(False)
-    expect(reader.get_by_test_id("connection-state")).to_have_text("Connected")
+    expect(reader.get_by_test_id("connection-state")).to_have_text("En direct")
+    expect(reader.get_by_test_id("connection-state")).to_have_attribute("data-state", "Connected")
     expect(row(reader, "news", missed_id)).to_contain_text(missed_title)
     expect(row(writer, "news", kept_id)).to_contain_text("corrigée hors ligne")
     expect(row(writer, "news", kept_id)).to_have_attribute("data-version", "2")
