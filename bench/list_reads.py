@@ -5,6 +5,10 @@ the design it replaces scanned the whole table and dropped tombstones afterwards
 existing app stopped at the first 1 MB page). Both run here against the same moto server and
 the same data (20% tombstones). Target: 1.0 item read per item returned.
 
+The trash (deleted items) likewise: a Query on the sparse trash index, beside the first
+design of the newsroom page, which read every change of the retention window (changesSince)
+and kept the deletes.
+
 Run: .venv/bin/python bench/list_reads.py
 """
 from __future__ import annotations
@@ -76,8 +80,9 @@ def fill(client, news) -> int:
     return live
 
 
-def list_through_resolver(news) -> tuple[int, int, int]:
-    """Page listNews to completion through the resolver Lambda; count what DynamoDB read."""
+def through_resolver(field: str, kept=lambda item: True, **arguments) -> tuple[int, int, int]:
+    """Page a list field to completion through the resolver Lambda; count what DynamoDB read
+    and the items `kept` (what the caller shows)."""
     from handlers.tables import dynamodb
 
     sys.path.insert(0, str(ROOT / "tests" / "functional"))
@@ -89,15 +94,19 @@ def list_through_resolver(news) -> tuple[int, int, int]:
         read["items"] += parsed.get("ScannedCount", 0)
         read["requests"] += 1
 
-    dynamodb().meta.events.register("after-call.dynamodb.Query", count)
+    events = dynamodb().meta.events
+    events.register("after-call.dynamodb.Query", count)
     returned, token, caller = 0, None, identity("journalist-1", "journalists")
-    with contextlib.redirect_stdout(io.StringIO()):  # Powertools metrics lines
-        while True:
-            page = call("listNews", caller, limit=1000, nextToken=token)["data"]
-            returned += len(page["items"])
-            token = page["nextToken"]
-            if not token:
-                break
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # Powertools metrics lines
+            while True:
+                page = call(field, caller, limit=1000, nextToken=token, **arguments)["data"]
+                returned += sum(1 for item in page["items"] if kept(item))
+                token = page["nextToken"]
+                if not token:
+                    break
+    finally:
+        events.unregister("after-call.dynamodb.Query", count)
     return read["items"], returned, read["requests"]
 
 
@@ -128,12 +137,16 @@ def main() -> None:
         print(f"table: {ITEMS} news (~2 KB each), {ITEMS - live} tombstones, {live} live "
               f"(filled in {time.perf_counter() - started:.1f} s)")
         started = time.perf_counter()
-        index_read, index_returned, index_requests = list_through_resolver(news)
+        index_read, index_returned, index_requests = through_resolver("listNews")
         list_seconds = time.perf_counter() - started
         started = time.perf_counter()
         scan_read, scan_returned, scan_requests, first_page = scan_and_filter(client, news)
         scan_seconds = time.perf_counter() - started
+        trash = through_resolver("listDeletedNews")
+        feed = through_resolver("changesSince", kept=lambda change: change["op"] == "DELETE",
+                                entity="news", since=0)  # the whole retention window
     assert index_returned == scan_returned == live, (index_returned, scan_returned, live)
+    assert trash[1] == feed[1] == ITEMS - live, (trash, feed)
     index_ratio, scan_ratio = index_read / index_returned, scan_read / scan_returned
     print(f"listNews (Query on live index):  read {index_read:6d} items in {index_requests:3d} requests, "
           f"returned {index_returned}: {index_ratio:.2f} read per returned (target 1.0)")
@@ -143,6 +156,10 @@ def main() -> None:
     print(f"ratio scan/list items read: {scan_read / index_read:.2f}x")
     print(f"the old app's single Scan (no LastEvaluatedKey) saw {first_page} of {live} live news "
           f"({first_page / live:.0%})")
+    for label, (read, returned, requests) in (("trash (Query on trash index):", trash),
+                                              ("trash via changesSince (before):", feed)):
+        print(f"{label:34}read {read:6d} items in {requests:3d} requests, returned {returned}: "
+              f"{read / returned:.2f} read per returned")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ its indexes, so that each access pattern is a Query or a GetItem, never a Scan:
                  index LIVE_INDEX lists live items newest-first (hash liveList, range createdAt).
 - `changeFeed` = the entity name, always: FEED_INDEX lists every change, tombstones included,
                  by `updatedAt` (catch-up of reconnecting clients).
+- `trashList`  = the entity name while the item is a tombstone, removed on restore: the sparse
+                 index TRASH_INDEX lists deleted items newest deletion first (range deletedAt).
 - `ownerId`    = JWT `sub` of the creator: OWNER_INDEX lists one owner's items.
 - `scheduledDate` (journals, conductors): SCHEDULE_INDEX lists a day's rundowns.
 - `purgeAt`    = epoch seconds, set on tombstones only: DynamoDB's TTL purges them.
@@ -22,10 +24,11 @@ LIVE_INDEX = "live-createdAt"
 FEED_INDEX = "feed-updatedAt"
 OWNER_INDEX = "owner-createdAt"
 SCHEDULE_INDEX = "scheduledDate-createdAt"
+TRASH_INDEX = "trash-deletedAt"
 TTL_ATTRIBUTE = "purgeAt"
 
 # Attributes that exist only for the indexes and TTL: never shown to clients.
-INDEX_ATTRIBUTES = ("liveList", "changeFeed", TTL_ATTRIBUTE)
+INDEX_ATTRIBUTES = ("liveList", "changeFeed", "trashList", TTL_ATTRIBUTE)
 # Attributes only the server sets; whatever a client sends for them is ignored.
 SYSTEM_ATTRIBUTES = ("version", "createdAt", "updatedAt", "ownerId", "updatedBy", "deletedAt")
 
@@ -58,6 +61,7 @@ class Entity:
             Index(LIVE_INDEX, "liveList", "createdAt"),
             Index(FEED_INDEX, "changeFeed", "updatedAt"),
             Index(OWNER_INDEX, "ownerId", "createdAt"),
+            Index(TRASH_INDEX, "trashList", "deletedAt"),
         )
         if self.scheduled:
             return common + (Index(SCHEDULE_INDEX, "scheduledDate", "createdAt"),)

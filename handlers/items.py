@@ -291,18 +291,20 @@ def tombstone(
     now_ms: int,
     retention_days: int = DEFAULT_RETENTION_DAYS,
 ) -> dict[str, Any]:
-    """A soft delete: the item leaves the live list, stays in the change feed (subscribers and
-    catching-up clients see a delete) and is purged by TTL after `retention_days`."""
+    """A soft delete: the item leaves the live list for the trash, stays in the change feed
+    (subscribers and catching-up clients see a delete) and is purged by TTL after
+    `retention_days`."""
     item = {key: value for key, value in current.items() if key != "liveList"}
     item.update(_next_write(current, updated_by, now_ms))
     item["deletedAt"] = item["updatedAt"]
     item["purgeAt"] = item["updatedAt"] // 1000 + retention_days * 86400
+    item["trashList"] = item["changeFeed"]
     return item
 
 
 def restored(current: dict[str, Any], *, updated_by: str, now_ms: int) -> dict[str, Any]:
-    """A tombstone brought back to life, with a new version."""
-    item = {key: value for key, value in current.items() if key not in ("deletedAt", "purgeAt")}
+    """A tombstone brought back to life (out of the trash), with a new version."""
+    item = {key: value for key, value in current.items() if key not in ("deletedAt", "purgeAt", "trashList")}
     item.update(_next_write(current, updated_by, now_ms))
     item["liveList"] = item["changeFeed"]
     return item

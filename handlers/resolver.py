@@ -35,6 +35,7 @@ from handlers.entities import (
     LIVE_INDEX,
     OWNER_INDEX,
     SCHEDULE_INDEX,
+    TRASH_INDEX,
     Entity,
 )
 from handlers.errors import (
@@ -230,6 +231,18 @@ def list_items(identity: Identity, entity: Entity, limit=None, nextToken=None) -
     ))
 
 
+def list_deleted(identity: Identity, entity: Entity, limit=None, nextToken=None) -> dict:
+    """The trash: tombstones not yet purged, newest deletion first. The sparse trash index
+    holds tombstones only, so no live item is read to find them."""
+    return _connection(entity, _query(
+        entity, limit, nextToken,
+        IndexName=TRASH_INDEX,
+        KeyConditionExpression="trashList = :entity",
+        ExpressionAttributeValues={":entity": {"S": entity.name}},
+        ScanIndexForward=False,
+    ))
+
+
 def list_by_owner(identity: Identity, entity: Entity, ownerId: Any, limit=None, nextToken=None):
     return _connection(entity, _query(
         entity, limit, nextToken,
@@ -377,6 +390,7 @@ def _fields_of(entity: Entity) -> dict[tuple[str, str], Callable]:
         ("Query", f"get{name}"): get_item,
         ("Query", f"list{plural}"): list_items,
         ("Query", f"list{plural}ByOwner"): list_by_owner,
+        ("Query", f"listDeleted{plural}"): list_deleted,
         ("Mutation", f"create{name}"): create_item,
         ("Mutation", f"update{name}"): update_item,
         ("Mutation", f"delete{name}"): delete_item,

@@ -13,18 +13,23 @@ export const PAGE_SIZE = 500;
 /** One request listing a page of every entity given in `tokens` ({entity name: nextToken or
  * null for the first page}), each under its own alias: load() costs one request per page of
  * the largest entity, not one per entity. */
-export function loadQuery(tokens) {
+export const loadQuery = (tokens) => pagesQuery('Load', tokens, (entity) => `list${entity.plural}`);
+
+/** The same for the trash: deleted items not yet purged, newest deletion first. */
+export const trashQuery = (tokens) => pagesQuery('Trash', tokens, (entity) => `listDeleted${entity.plural}`);
+
+function pagesQuery(name, tokens, fieldOf) {
   const wanted = ENTITIES.filter((entity) => entity.name in tokens);
   const params = wanted.map((entity) => `$${entity.name}Token: String`).join(', ');
   const fields = wanted
     .map(
       (entity) =>
-        `  ${entity.name}: list${entity.plural}(limit: ${PAGE_SIZE}, nextToken: $${entity.name}Token) ` +
+        `  ${entity.name}: ${fieldOf(entity)}(limit: ${PAGE_SIZE}, nextToken: $${entity.name}Token) ` +
         `{ items { ${ITEM_FIELDS} } nextToken }`,
     )
     .join('\n');
   const variables = Object.fromEntries(wanted.map((entity) => [`${entity.name}Token`, tokens[entity.name]]));
-  return { query: `query Load(${params}) {\n${fields}\n}`, variables };
+  return { query: `query ${name}(${params}) {\n${fields}\n}`, variables };
 }
 
 /** One request for the changes of every entity given in `cursors` ({entity name: {since,

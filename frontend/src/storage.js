@@ -20,8 +20,6 @@ import { Replica, itemOf, parseJson } from './replica.js';
 // A catch-up starts a little before the newest change seen: clocks of the writers differ and
 // an item's updatedAt is set before its write lands in the index.
 const CATCH_UP_MARGIN_MS = 5000;
-// Tombstones are restorable for 30 days (then purged by TTL): the trash looks that far back.
-const TRASH_WINDOW_MS = 30 * 24 * 3600 * 1000;
 const SETTINGS_KEY = 'saint-esprit:settings';
 
 /** An error the API returned (ValidationError, ConflictError, NotFoundError, Unauthorized...). */
@@ -140,10 +138,17 @@ export class StorageDynamoDB extends EventTarget {
    * page, the entities side by side in it. */
   async load(filter = {}) {
     const wanted = filter.entities ? filter.entities.map((type) => requireEntity(type).name) : ENTITIES.map((e) => e.name);
-    const items = Object.fromEntries(wanted.map((name) => [name, []]));
-    let tokens = Object.fromEntries(wanted.map((name) => [name, null]));
+    const items = await this.allPages(ops.loadQuery, wanted);
+    for (const name of wanted) this.replica.reset(name, items[name]);
+    return { ...this.cache, settings: this.settings };
+  }
+
+  /** Every page of a list query for the entities `names`: {entity name: [items]}. */
+  async allPages(pagesQuery, names) {
+    const items = Object.fromEntries(names.map((name) => [name, []]));
+    let tokens = Object.fromEntries(names.map((name) => [name, null]));
     while (Object.keys(tokens).length) {
-      const { query, variables } = ops.loadQuery(tokens);
+      const { query, variables } = pagesQuery(tokens);
       const data = await this.request(query, variables);
       const next = {};
       for (const name of Object.keys(tokens)) {
@@ -152,8 +157,7 @@ export class StorageDynamoDB extends EventTarget {
       }
       tokens = next;
     }
-    for (const name of wanted) this.replica.reset(name, items[name]);
-    return { ...this.cache, settings: this.settings };
+    return items;
   }
 
   /** One item as stored now (tombstones included), or null. */
@@ -163,16 +167,10 @@ export class StorageDynamoDB extends EventTarget {
     return data.result ? itemOf(data.result) : null;
   }
 
-  /** Deleted items still restorable, newest deletion first: {entity name: [items]}. */
-  async getTrash(now = Date.now()) {
-    const changes = await this.changesSince(now - TRASH_WINDOW_MS);
-    const trash = Object.fromEntries(ENTITIES.map((e) => [e.name, []]));
-    for (const change of changes) {
-      const item = itemOf(change);
-      if (change.op === 'DELETE' && item) trash[change.entity].push(item);
-    }
-    for (const list of Object.values(trash)) list.sort((a, b) => (b.deletedAt ?? 0) - (a.deletedAt ?? 0));
-    return trash;
+  /** Deleted items still restorable (until the stack's retention purges them), newest
+   * deletion first: {entity name: [items]}. */
+  getTrash() {
+    return this.allPages(ops.trashQuery, ENTITIES.map((e) => e.name));
   }
 
   /** Every change of every entity since `since` (epoch ms), oldest first per entity. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { PAGE_SIZE, changedSubscription, changesQuery, loadQuery, updateMutation } from '../src/operations.js';
+import { PAGE_SIZE, changedSubscription, changesQuery, loadQuery, trashQuery, updateMutation } from '../src/operations.js';
 import { requireEntity } from '../src/entities.js';
 
 test('load asks every entity for a page in one request, each under its own alias', () => {
@@ -18,6 +18,15 @@ test('later pages ask only for the entities that have more', () => {
   assert.ok(query.includes('listNews'));
   assert.ok(!query.includes('listJournals'));
   assert.deepEqual(variables, { newsToken: 'token-2' });
+});
+
+test('the trash asks each entity for its deleted items under its own alias', () => {
+  const { query, variables } = trashQuery({ news: null, journals: 'token-3' });
+  assert.ok(query.startsWith('query Trash('));
+  assert.ok(query.includes(`news: listDeletedNews(limit: ${PAGE_SIZE}, nextToken: $newsToken)`));
+  assert.ok(query.includes('journals: listDeletedJournals('));
+  assert.ok(!query.includes('listDeletedBlocks'));
+  assert.deepEqual(variables, { newsToken: null, journalsToken: 'token-3' });
 });
 
 test('the catch-up query pages changesSince per entity', () => {

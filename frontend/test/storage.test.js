@@ -24,6 +24,15 @@ function fakeApi() {
       }
       return { data };
     }
+    if (query.startsWith('query Trash')) {
+      const data = {};
+      for (const name of Object.keys(variables).map((v) => v.replace(/Token$/, ''))) {
+        const deleted = [...api.items.values()].filter((i) => i.entity === name && i.deletedAt).sort((x, y) => y.deletedAt - x.deletedAt);
+        const at = Number(variables[`${name}Token`] ?? 0); // pages of one item
+        data[name] = { items: deleted.slice(at, at + 1).map(answer), nextToken: at + 1 < deleted.length ? String(at + 1) : null };
+      }
+      return { data };
+    }
     if (query.startsWith('query CatchUp')) {
       const data = {};
       for (const name of Object.keys(variables).filter((v) => v.endsWith('Since')).map((v) => v.replace(/Since$/, ''))) {
@@ -148,6 +157,21 @@ test('load asks for all five entities in one request and fills the cache', async
   assert.deepEqual(Object.keys(data).sort(), ['animations', 'blocks', 'conductors', 'journals', 'news', 'settings']);
   assert.deepEqual(data.conductors[0].segments, [{ id: 's1', order: 0 }]);
   assert.equal(storage.getStats().total, 2);
+});
+
+test('the trash brings every page of deleted items, newest deletion first, all entities per request', async () => {
+  const a = await storage.saveItem('news', { title: 'A' });
+  const b = await storage.saveItem('news', { title: 'B' });
+  await storage.saveItem('conductors', { title: 'Matinale' });
+  writtenElsewhere(a.id, { deletedAt: 5000 });
+  writtenElsewhere(b.id, { deletedAt: 6000 });
+  api.calls.length = 0;
+  const trash = await storage.getTrash();
+  assert.deepEqual(trash.news.map((item) => [item.title, item.version]), [['B', 2], ['A', 2]]);
+  assert.deepEqual(trash.conductors, []);
+  // Two pages of news: the second request asks for news alone.
+  assert.equal(api.calls.length, 2);
+  assert.deepEqual(api.calls[1].variables, { newsToken: '1' });
 });
 
 test('save(data) sends only the items that differ from the server copy', async () => {

@@ -75,10 +75,14 @@ def test_an_item_goes_through_its_whole_life(tables, entity):
     assert data_of(call(f"list{plural}", JOURNALIST))["items"] == []
     assert data_of(call(f"get{name}", JOURNALIST, id=item_id))["deletedAt"] == deleted["deletedAt"]
     assert "purgeAt" in stored(entity, item_id) and "liveList" not in stored(entity, item_id)
+    trash = data_of(call(f"listDeleted{plural}", JOURNALIST))["items"]
+    assert [(i["id"], i["version"], i["deletedAt"]) for i in trash] == [(item_id, 3, deleted["deletedAt"])]
 
     restored = data_of(call(f"restore{name}", ADMIN, id=item_id))
     assert restored["version"] == 4 and restored["deletedAt"] is None
     assert [i["id"] for i in data_of(call(f"list{plural}", JOURNALIST))["items"]] == [item_id]
+    assert data_of(call(f"listDeleted{plural}", JOURNALIST))["items"] == []
+    assert "trashList" not in stored(entity, item_id) and "trashList" not in restored["data"]
 
     changes = data_of(call("changesSince", JOURNALIST, entity=entity.name, since=0))["items"]
     assert [(c["op"], c["version"]) for c in changes] == [("UPDATE", 4)]  # the item's last state
@@ -257,6 +261,24 @@ def test_changes_since_returns_changes_after_a_time_oldest_first_tombstones_incl
     assert [(c["id"], c["op"]) for c in changes] == [("news-2", "CREATE"), ("news-1", "DELETE")]
     assert json.loads(changes[0]["item"])["title"] == "b" and changes[0]["changedBy"] == "journalist-1"
     assert changes[0]["changedAt"] == second["updatedAt"]
+
+
+def test_the_trash_lists_only_tombstones_newest_deletion_first_reading_nothing_else(tables):
+    news = BY_NAME["news"]
+    ids = [create(news, {"title": f"n{n}"}, f"news-{n}")["id"] for n in range(6)]
+    for item_id in (ids[4], ids[1], ids[3]):  # deleted in this order
+        data_of(call("deleteNews", JOURNALIST, id=item_id, expectedVersion=1))
+    first = data_of(call("listDeletedNews", JOURNALIST, limit=2))
+    rest = data_of(call("listDeletedNews", JOURNALIST, nextToken=first["nextToken"]))
+    assert [i["id"] for i in first["items"] + rest["items"]] == [ids[3], ids[1], ids[4]]
+    assert rest["nextToken"] is None
+    # The index holds the 3 tombstones alone, not the 6 items: reading the trash reads no live item.
+    read = boto3.client("dynamodb").query(
+        TableName=news.table_name(), IndexName="trash-deletedAt",
+        KeyConditionExpression="trashList = :news", ExpressionAttributeValues={":news": {"S": "news"}})
+    assert (read["Count"], read["ScannedCount"]) == (3, 3)
+    assert sorted(i["id"] for i in data_of(call("listNews", JOURNALIST))["items"]) == sorted(
+        [ids[0], ids[2], ids[5]])
 
 
 def test_lists_by_owner_and_date_leave_out_tombstones_and_other_owners(tables):
