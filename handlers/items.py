@@ -314,6 +314,43 @@ def is_tombstone(item: dict[str, Any] | None) -> bool:
     return bool(item) and item.get("deletedAt") is not None
 
 
+def written_outside_the_api(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
+    """A write no API call made: a back-end job's PutItem or UpdateItem straight into the table
+    (the Flash Info jobs). Such an item lacks the attributes the indexes need, or its version
+    did not move, so lists, catch-up and clients' version checks would miss it."""
+    if new is None:
+        return False
+    if new.get("changeFeed") is None:
+        return True
+    return version_of(new) <= (version_of(old) if old else 0)
+
+
+def adoption(
+    entity: Entity, old: dict[str, Any] | None, new: dict[str, Any], *, now_ms: int
+) -> tuple[dict[str, Any], list[str]]:
+    """What makes an item written outside the API an item like any other: (attributes to set,
+    attributes to remove) on the stored item. Its version follows the one it replaced; the
+    creation time and owner are the replaced item's when the write dropped them; `updatedBy`
+    is cleared unless the writer changed it (nobody signed in ran the job)."""
+    before = old or {}
+    listed = "trashList" if is_tombstone(new) else "liveList"
+    updated_at = max(int(now_ms), epoch_ms(new.get("updatedAt")) or 0,
+                     (epoch_ms(before.get("updatedAt")) or 0) + 1)
+    sets: dict[str, Any] = {
+        "version": max(version_of(before), version_of(new)) + 1,
+        "changeFeed": entity.name,
+        listed: entity.name,
+        "updatedAt": updated_at,
+        "createdAt": epoch_ms(before.get("createdAt")) or epoch_ms(new.get("createdAt")) or updated_at,
+    }
+    if not new.get("ownerId") and before.get("ownerId"):
+        sets["ownerId"] = before["ownerId"]
+    removes = ["liveList" if listed == "trashList" else "trashList"]
+    if new.get("updatedBy") is not None and new.get("updatedBy") == before.get("updatedBy"):
+        removes.append("updatedBy")
+    return sets, removes
+
+
 # ------------------------------------------------------------------------------- clients
 def to_client(item: dict[str, Any]) -> dict[str, Any]:
     """The item as the app sees it (`data`, `Change.item`): index attributes dropped, numbers

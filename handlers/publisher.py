@@ -1,16 +1,23 @@
 """Push every stored change to the API's subscribers, whoever made it.
 
-Each DynamoDB stream record (writes through the API, and writes made outside it such as the
-scheduled Flash Info jobs) becomes one `publish` mutation, signed with SigV4 using the function's
-own credentials (its role may call only that mutation); AppSync fans it out to `onTChanged`
-subscribers. An item too large for a subscription message goes out without `item`, so clients
-refetch it. A record that could not be published is reported in `batchItemFailures` and retried.
+Each DynamoDB stream record of a write through the API becomes one `publish` mutation, signed
+with SigV4 using the function's own credentials (its role may call only that mutation); AppSync
+fans it out to `onTChanged` subscribers. An item too large for a subscription message goes out
+without `item`, so clients refetch it. A record that could not be published is reported in
+`batchItemFailures` and retried.
+
+A write made outside the API (the scheduled Flash Info jobs write straight into the tables) is
+first adopted: one conditional UpdateItem gives it what API writes carry (the next version, the
+index attributes that put it in lists and in the catch-up feed, the owner and creation time of
+the item it replaced). That update is itself a stream record, published like any API write, so
+subscribers get the item once, with a version their checks accept.
 """
 from __future__ import annotations
 
 import json
 import os
 import ssl
+import time
 import urllib.request
 from functools import lru_cache
 from typing import Any
@@ -25,6 +32,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from handlers import items
 from handlers.observability import MetricUnit, logger, metrics, tracer
 from handlers.streams import StreamChange
+from handlers.tables import dynamodb, to_dynamodb
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
@@ -90,8 +98,51 @@ def publish(change: dict[str, Any]) -> dict[str, Any]:
     return answer.get("data") or {}
 
 
+def adopt(record: StreamChange) -> bool:
+    """Adopt an item written outside the API (see the module's doc); False when it changed
+    again or went away meanwhile: the record of that later write takes over."""
+    sets, removes = items.adoption(record.entity, record.old, record.new, now_ms=now_ms())
+    names = {f"#set{n}": name for n, name in enumerate(sets)}
+    names.update({f"#remove{n}": name for n, name in enumerate(removes)})
+    values = {f":set{n}": value for n, value in enumerate(sets.values())}
+    # Only the write this record saw: never one made since, never an item deleted since.
+    if record.new.get("version") is None:
+        condition = "attribute_exists(id) AND attribute_not_exists(version)"
+    else:
+        condition = "attribute_exists(id) AND version = :seen"
+        values[":seen"] = record.new["version"]
+    expression = "SET " + ", ".join(f"#set{n} = :set{n}" for n in range(len(sets)))
+    expression += " REMOVE " + ", ".join(f"#remove{n}" for n in range(len(removes)))
+    client = dynamodb()
+    try:
+        client.update_item(
+            TableName=record.entity.table_name(),
+            Key={"id": {"S": record.new["id"]}},
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_dynamodb(values),
+        )
+    except client.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 def publish_record(record: DynamoDBRecord) -> None:
-    change = change_of(StreamChange.from_record(record.raw_event))
+    stream_change = StreamChange.from_record(record.raw_event)
+    if items.written_outside_the_api(stream_change.old, stream_change.new):
+        adopted = adopt(stream_change)
+        metrics.add_metric(name="WritesAdopted" if adopted else "AdoptionsOvertaken",
+                           unit=MetricUnit.Count, value=1)
+        logger.info("adopted a write made outside the API" if adopted else
+                    "a write made outside the API changed again before its adoption",
+                    extra={"entity": stream_change.entity.name, "id": stream_change.new["id"]})
+        return  # the adoption's own record (or the later write's) is what gets published
+    change = change_of(stream_change)
     publish(change)
     if change["item"] is None:
         metrics.add_metric(name="SlimChanges", unit=MetricUnit.Count, value=1)

@@ -53,7 +53,9 @@ class StreamChange:
             return "DELETE"
         if self.event_name == "MODIFY" and items.is_tombstone(self.old):
             return "RESTORE"
-        return "CREATE" if self.event_name == "INSERT" else "UPDATE"
+        # Version 1 in a MODIFY: a write made outside the API, just adopted (handlers/publisher.py).
+        created = self.event_name == "INSERT" or items.version_of(self.new) == 1
+        return "CREATE" if created else "UPDATE"
 
     @property
     def deleted(self) -> bool:

@@ -1,8 +1,9 @@
 """The streams tier: two consumers of every table's stream.
 
-- the publisher turns each change, including writes made outside AppSync (scheduled jobs that
-  write Flash Info items straight into DynamoDB), into a `publish` mutation that subscribers
-  receive: it is tuned for latency (small batches, no batching window);
+- the publisher turns each change into a `publish` mutation that subscribers receive; a write
+  made outside AppSync (scheduled jobs write Flash Info items straight into DynamoDB) is first
+  adopted (version, index attributes) and published from the adoption's record: it is tuned for
+  latency (small batches, no batching window);
 - the invalidator turns changes into the CloudFront paths they affect (the old one invalidated
   `/*` on every batch): it is tuned for coalescing (large batches gathered for a few seconds).
 
@@ -83,11 +84,18 @@ class StreamsTier(pulumi.ComponentResource):
         self.publisher = self._consumer(
             PUBLISHER,
             environment={"GRAPHQL_URL": args.graphql_url},
-            grant=iam.statement(
-                ["appsync:GraphQL"],
-                [pulumi.Output.concat(args.api_arn, "/types/Mutation/fields/publish")],
-                sid="PublishOnly",
-            ),
+            grants=[
+                iam.statement(
+                    ["appsync:GraphQL"],
+                    [pulumi.Output.concat(args.api_arn, "/types/Mutation/fields/publish")],
+                    sid="PublishOnly",
+                ),
+                # Writes made outside the API (scheduled jobs) are adopted with one conditional
+                # UpdateItem before they are published (handlers/publisher.py).
+                iam.statement(["dynamodb:UpdateItem"],
+                              [table.arn for table in self._streamed.values()],
+                              sid="AdoptWritesMadeOutsideTheApi"),
+            ],
         )
         self.invalidator = self._consumer(
             INVALIDATOR,
@@ -97,8 +105,8 @@ class StreamsTier(pulumi.ComponentResource):
                 "INVALIDATION_PATHS": json.dumps(args.invalidation_paths, sort_keys=True),
                 "MAX_INVALIDATION_PATHS": str(MAX_INVALIDATION_PATHS),
             },
-            grant=iam.statement(["cloudfront:CreateInvalidation"], [args.distribution_arn],
-                                sid="InvalidateThisDistribution"),
+            grants=[iam.statement(["cloudfront:CreateInvalidation"], [args.distribution_arn],
+                                  sid="InvalidateThisDistribution")],
         )
         self.failure_queue_url = self.failure_queue.url
         self.register_outputs(
@@ -146,7 +154,7 @@ class StreamsTier(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _consumer(self, consumer: Consumer, environment: dict, grant: dict) -> aws.lambda_.Function:
+    def _consumer(self, consumer: Consumer, environment: dict, grants: list[dict]) -> aws.lambda_.Function:
         name = f"{self._name}-{consumer.role}"
         log_group = aws.cloudwatch.LogGroup(
             name, retention_in_days=self._args.log_retention_days, opts=self._child
@@ -160,7 +168,7 @@ class StreamsTier(pulumi.ComponentResource):
             name,
             role=role.id,
             policy=iam.policy_document(
-                grant,
+                *grants,
                 iam.statement(
                     ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                      "dynamodb:ListStreams"],

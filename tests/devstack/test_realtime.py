@@ -85,22 +85,29 @@ def test_each_entity_subscription_gets_only_its_entity(realtime, call, create_ne
     asyncio.run(scenario())
 
 
-def test_a_direct_table_write_reaches_subscribers(stack, realtime):
+def test_a_direct_table_write_reaches_subscribers_once_and_stays_listed(stack, realtime, call):
+    item_id = f"flash-info-natio-permanent-{time.time_ns()}"
+
     async def scenario():
         async with realtime() as client:
             await client.subscribe(ON_NEWS)
             await asyncio.to_thread(
                 stack.dynamodb.put_item,
                 TableName=stack.table_env["TABLE_NEWS"],
-                Item={"id": {"S": "flash-info-natio-permanent"}, "title": {"S": "Flash national"}},
+                Item={"id": {"S": item_id}, "title": {"S": "Flash national"}},
             )
             message = await client.next_data(timeout=3)
             change = message["payload"]["data"]["onNewsChanged"]
-            assert change["id"] == "flash-info-natio-permanent"
+            assert (change["id"], change["op"], change["version"]) == (item_id, "CREATE", 1)
             assert json.loads(change["item"])["title"] == "Flash national"
             assert change["changedBy"] is None
+            with pytest.raises(asyncio.TimeoutError):
+                await client.receive(timeout=0.5)  # adopted, then published once
 
     asyncio.run(scenario())
+    # Adopted by the publisher: in the live list after a reload, like any item.
+    status, body = call("query { listNews(limit: 1000) { items { id version } } }")
+    assert status == 200 and {"id": item_id, "version": 1} in body["data"]["listNews"]["items"]
 
 
 def test_a_bad_token_gets_connection_error_and_the_socket_closes(realtime):

@@ -67,6 +67,11 @@ def test_a_write_made_directly_to_the_table_appears_in_every_browser(signed_in_p
     )
     for page in pages:
         expect(row(page, "news", news_id)).to_contain_text(title)
+    # Adopted by the publisher (version 1, in the live index): still there after a reload.
+    expect(row(pages[0], "news", news_id)).to_have_attribute("data-version", "1")
+    pages[1].reload()
+    pages[1].wait_for_selector("body[data-ready='true']")
+    expect(row(pages[1], "news", news_id)).to_contain_text(title)
 
 
 def test_a_browser_that_was_offline_catches_up_and_sends_what_it_saved_meanwhile(signed_in_page):

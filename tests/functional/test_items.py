@@ -117,3 +117,28 @@ def test_identity_from_appsync_events():
                       {"identity": {"sub": "x", "groups": ["habillage"]}}):
         with pytest.raises(Unauthorized):
             Identity.from_event(anonymous)
+
+
+def test_writes_made_outside_the_api_are_told_from_api_writes():
+    api_item = items.new_item(NEWS, {"title": "a"}, item_id="news-1", owner_id="u", updated_by="u", now_ms=NOW)
+    edited = items.replaced_item(NEWS, api_item, {"title": "b"}, updated_by="u", now_ms=NOW + 1)
+    tomb = items.tombstone(edited, updated_by="u", now_ms=NOW + 2)
+    for old, new in ((None, api_item), (api_item, edited), (edited, tomb), (tomb, None)):
+        assert not items.written_outside_the_api(old, new)
+    job_put = {"id": "flash-info-natio-permanent", "title": "Flash"}
+    job_set = {**edited, "title": "changed by a job"}  # an UpdateItem that left the version
+    for old, new in ((None, job_put), (edited, job_put), (edited, job_set)):
+        assert items.written_outside_the_api(old, new)
+
+
+def test_an_adoption_versions_lists_and_keeps_what_the_job_dropped():
+    api_item = items.new_item(NEWS, {"title": "a"}, item_id="news-1", owner_id="u", updated_by="u", now_ms=NOW)
+    sets, removes = items.adoption(NEWS, api_item, {"id": "news-1", "title": "job"}, now_ms=NOW - 5)
+    assert sets == {"version": 2, "changeFeed": "news", "liveList": "news", "updatedAt": NOW + 1,
+                    "createdAt": NOW, "ownerId": "u"}
+    assert removes == ["trashList"]
+    sets, removes = items.adoption(NEWS, None, {"id": "x", "deletedAt": NOW, "updatedBy": "job"}, now_ms=NOW + 9)
+    assert (sets["version"], sets["trashList"], sets["createdAt"]) == (1, "news", NOW + 9)
+    assert removes == ["liveList"]
+    _, removes = items.adoption(NEWS, api_item, {**api_item, "title": "job"}, now_ms=NOW + 9)
+    assert removes == ["trashList", "updatedBy"]  # not u's edit: nobody signed in made it

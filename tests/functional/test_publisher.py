@@ -52,12 +52,18 @@ class FakeAppSync:
 
 
 @pytest.fixture
-def appsync(monkeypatch):
-    name_tables(monkeypatch)
+def fake_appsync(monkeypatch):
     fake = FakeAppSync()
     monkeypatch.setenv("GRAPHQL_URL", fake.url)
     yield fake
     fake.server.shutdown()
+
+
+@pytest.fixture
+def appsync(fake_appsync, monkeypatch):
+    """The fake AppSync, with records from tables that need not exist (API writes only)."""
+    name_tables(monkeypatch)
+    return fake_appsync
 
 
 def test_each_record_is_one_signed_publish_mutation_valid_against_the_schema(appsync):
@@ -91,14 +97,12 @@ def test_ops_follow_the_item_life_cycle(appsync):
     edited = {**live, "version": 2, "updatedAt": live["updatedAt"] + 1, "updatedBy": "journalist-2"}
     tomb = {**edited, "version": 3, "deletedAt": edited["updatedAt"] + 1, "updatedAt": edited["updatedAt"] + 1}
     back = {**edited, "version": 4, "updatedAt": tomb["updatedAt"] + 1}
-    outside = {"id": "flash-info-natio-permanent", "title": "Flash", "content": "written by a scheduled job"}
     response = publisher.handler(batch(
         record(CONDUCTORS, "INSERT", None, live),
         record(CONDUCTORS, "MODIFY", live, edited),
         record(CONDUCTORS, "MODIFY", edited, tomb),
         record(CONDUCTORS, "MODIFY", tomb, back),
         record(CONDUCTORS, "REMOVE", back, None),
-        record(NEWS, "INSERT", None, outside),
     ), CONTEXT)
     assert failed(response) == []
     assert [(c["entity"], c["op"], c["version"], c["changedBy"]) for c in appsync.changes()] == [
@@ -107,17 +111,17 @@ def test_ops_follow_the_item_life_cycle(appsync):
         ("conductors", "DELETE", 3, "journalist-2"),
         ("conductors", "RESTORE", 4, "journalist-2"),
         ("conductors", "PURGE", 4, None),
-        ("news", "CREATE", None, None),
     ]
     assert json.loads(appsync.changes()[1]["item"])["segments"] == [{"id": "s1", "type": "jingle", "duration": 5}]
     assert json.loads(appsync.changes()[2]["item"])["deletedAt"] == tomb["deletedAt"]
-    assert appsync.changes()[5]["changedAt"] == 1_763_451_000_000  # the record's time: the job set none
+    assert appsync.changes()[4]["changedAt"] == 1_763_451_000_000  # a purge: the record's time
 
 
 def test_an_item_too_large_for_a_subscription_publishes_a_slim_change(appsync):
-    # Written outside the API (the API refuses items over 240 KB): 300 KB of text.
-    huge = {"id": "news-huge", "title": "x", "content": "x" * 300_000, "version": 7, "updatedAt": 5}
-    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", huge, huge)), CONTEXT)) == []
+    # Over 240 KB (the API refuses such items, a job's write adopted as version 7 may not).
+    before = {**stored(NEWS, "news-huge"), "version": 6}
+    huge = {**before, "content": "x" * 300_000, "version": 7}
+    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", before, huge)), CONTEXT)) == []
     [change] = appsync.changes()
     assert (change["id"], change["version"], change["op"], change["item"]) == ("news-huge", 7, "UPDATE", None)
     assert len(json.dumps(appsync.requests[0]["body"])) < 2000
@@ -143,3 +147,107 @@ def test_a_record_from_an_unknown_table_fails_alone(appsync):
     stray = record(NEWS, "INSERT", None, stored(NEWS, "news-2"))
     stray["eventSourceARN"] = stray["eventSourceARN"].replace("saint-esprit-test-news", "saint-esprit-audio")
     assert failed(publisher.handler(batch(good, stray), CONTEXT)) == [stray["dynamodb"]["SequenceNumber"]]
+
+
+# ---------------------------------------------------------------- writes made outside the API
+def _get(entity, item_id):
+    import boto3
+
+    from handlers.tables import from_dynamodb
+
+    found = boto3.client("dynamodb").get_item(TableName=entity.table_name(), Key={"id": {"S": item_id}})
+    return from_dynamodb(found["Item"]) if "Item" in found else None
+
+
+def _job_writes(entity, item):
+    """A scheduled job's PutItem straight into the table, as the Flash Info jobs do."""
+    import boto3
+
+    from handlers.tables import to_dynamodb
+
+    boto3.client("dynamodb").put_item(TableName=entity.table_name(), Item=to_dynamodb(item))
+
+
+def test_a_jobs_new_item_is_adopted_then_published_once_as_version_one(tables, fake_appsync):
+    from appsync_calls import call, data_of
+
+    job_item = {"id": "flash-info-natio-permanent", "title": "Flash national", "category": "national"}
+    _job_writes(NEWS, job_item)
+    assert failed(publisher.handler(batch(record(NEWS, "INSERT", None, job_item)), CONTEXT)) == []
+    assert fake_appsync.changes() == []  # not yet: the adoption's own record follows
+    adopted = _get(NEWS, job_item["id"])
+    assert (adopted["version"], adopted["liveList"], adopted["changeFeed"]) == (1, "news", "news")
+    assert adopted["createdAt"] == adopted["updatedAt"] > 1_763_451_000_000
+    assert "ownerId" not in adopted and "updatedBy" not in adopted
+
+    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", job_item, adopted)), CONTEXT)) == []
+    [change] = fake_appsync.changes()
+    assert (change["op"], change["id"], change["version"], change["changedBy"]) == (
+        "CREATE", job_item["id"], 1, None)
+    assert json.loads(change["item"])["title"] == "Flash national"
+    assert "liveList" not in json.loads(change["item"])
+    # What the adoption is for: the item is listed like any other (reload, catch-up).
+    assert [i["id"] for i in data_of(call("listNews"))["items"]] == [job_item["id"]]
+    assert [c["id"] for c in data_of(call("changesSince", entity="news", since=0))["items"]] == [job_item["id"]]
+
+
+def test_a_job_replacing_an_api_item_gets_the_next_version_its_owner_and_creation_time(tables, fake_appsync):
+    from appsync_calls import call, data_of, error_of, identity
+
+    editor = identity("journalist-1", "journalists")
+    created = data_of(call("createNews", editor, input={"id": "kto-invite-matinale-permanent",
+                                                        "data": json.dumps({"title": "Invité"})}))
+    edited = data_of(call("updateNews", editor, input={"id": created["id"], "expectedVersion": 1,
+                                                       "data": json.dumps({"title": "Invité (v2)"})}))
+    before = _get(NEWS, created["id"])
+    job_item = {"id": created["id"], "title": "Invité du jour (job)"}
+    _job_writes(NEWS, job_item)
+    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", before, job_item)), CONTEXT)) == []
+    adopted = _get(NEWS, created["id"])
+    assert adopted["version"] == edited["version"] + 1 == 3
+    assert (adopted["ownerId"], adopted["createdAt"]) == ("journalist-1", created["createdAt"])
+    assert adopted["updatedAt"] > edited["updatedAt"] and adopted["title"] == "Invité du jour (job)"
+    # An editor still on version 2 is told, not allowed to overwrite the job's text.
+    stale = error_of(call("updateNews", editor, input={"id": created["id"], "expectedVersion": 2,
+                                                       "data": json.dumps({"title": "mine"})}))
+    assert stale["errorType"] == "ConflictError"
+
+
+def test_a_jobs_partial_update_bumps_the_version_and_forgets_the_last_editor(tables, fake_appsync):
+    import boto3
+
+    from appsync_calls import call, data_of, identity
+
+    created = data_of(call("createNews", identity("journalist-1", "journalists"), input={
+        "id": "flash-info-sport-permanent", "data": json.dumps({"title": "Sport"})}))
+    before = _get(NEWS, created["id"])
+    boto3.client("dynamodb").update_item(
+        TableName=NEWS.table_name(), Key={"id": {"S": created["id"]}},
+        UpdateExpression="SET title = :t", ExpressionAttributeValues={":t": {"S": "Sport (résultats)"}})
+    after = _get(NEWS, created["id"])
+    assert after["version"] == 1  # the job did not version its write
+    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", before, after)), CONTEXT)) == []
+    adopted = _get(NEWS, created["id"])
+    assert (adopted["version"], adopted["title"]) == (2, "Sport (résultats)")
+    assert "updatedBy" not in adopted and adopted["ownerId"] == "journalist-1"
+    assert fake_appsync.changes() == []
+
+
+def test_an_adoption_replayed_or_overtaken_by_a_purge_writes_nothing(tables, fake_appsync):
+    job_item = {"id": "kto-parole-associations", "title": "Parole"}
+    _job_writes(NEWS, job_item)
+    inserted = record(NEWS, "INSERT", None, job_item)
+    assert failed(publisher.handler(batch(inserted), CONTEXT)) == []
+    adopted = _get(NEWS, job_item["id"])
+    # Lambda delivers the record again (a retried batch): the item is adopted already.
+    assert failed(publisher.handler(batch(inserted), CONTEXT)) == []
+    assert _get(NEWS, job_item["id"]) == adopted
+
+    gone = {"id": "kto-cri-de-la-terre", "title": "Cri"}
+    _job_writes(NEWS, gone)
+    import boto3
+
+    boto3.client("dynamodb").delete_item(TableName=NEWS.table_name(), Key={"id": {"S": gone["id"]}})
+    assert failed(publisher.handler(batch(record(NEWS, "INSERT", None, gone)), CONTEXT)) == []
+    assert _get(NEWS, gone["id"]) is None  # not brought back by its adoption
+    assert fake_appsync.changes() == []

@@ -123,6 +123,13 @@ def test_the_publisher_may_call_only_the_publish_mutation(prod):
     assert not any("cloudfront:" in a for s in granted.values() for a in s["Action"])
 
 
+def test_the_publisher_may_only_update_items_of_the_entity_tables_to_adopt_outside_writes(prod):
+    adopt = statements(prod, "publisher")["AdoptWritesMadeOutsideTheApi"]
+    assert adopt["Action"] == ["dynamodb:UpdateItem"]
+    assert sorted(adopt["Resource"]) == sorted(t.outputs["arn"] for t in entity_tables(prod).values())
+    assert "AdoptWritesMadeOutsideTheApi" not in statements(prod, "invalidator")
+
+
 def test_the_invalidator_may_invalidate_only_this_distribution(prod):
     granted = statements(prod, "invalidator")
     [distribution] = prod.of_type("aws:cloudfront/distribution:Distribution")
@@ -144,8 +151,8 @@ def test_consumers_read_only_the_entity_streams_and_write_only_their_logs_and_th
     }
     log_group = of(prod, "aws:cloudwatch/logGroup:LogGroup", f"streams-{consumer}").outputs["arn"]
     assert granted["WriteOwnLogs"]["Resource"] == [f"{log_group}:*"]
-    assert set(granted) == {"PublishOnly" if consumer == "publisher" else "InvalidateThisDistribution",
-                            "ReadTableStreams", "ReportFailedBatches", "WriteOwnLogs", "XRayTracing"}
+    own = {"PublishOnly", "AdoptWritesMadeOutsideTheApi"} if consumer == "publisher" else {"InvalidateThisDistribution"}
+    assert set(granted) == own | {"ReadTableStreams", "ReportFailedBatches", "WriteOwnLogs", "XRayTracing"}
 
 
 def test_failed_batches_land_in_an_encrypted_queue_that_raises_an_alarm(prod):
