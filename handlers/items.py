@@ -10,6 +10,7 @@ import json
 import math
 import re
 import secrets
+import time
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,11 @@ _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 # ---------------------------------------------------------------------------------- helpers
+def now_ms() -> int:
+    """The server's clock, in epoch milliseconds (what createdAt/updatedAt hold)."""
+    return int(time.time() * 1000)
+
+
 def epoch_ms(value: Any) -> int | None:
     """Epoch milliseconds from what old and new data hold: a number (ms) or an ISO-8601 string
     (`2025-11-18T07:30:00.000Z`; no zone = UTC). None when the value is neither."""

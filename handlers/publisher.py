@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import ssl
-import time
 import urllib.request
 from functools import lru_cache
 from typing import Any
@@ -101,7 +100,7 @@ def publish(change: dict[str, Any]) -> dict[str, Any]:
 def adopt(record: StreamChange) -> bool:
     """Adopt an item written outside the API (see the module's doc); False when it changed
     again or went away meanwhile: the record of that later write takes over."""
-    sets, removes = items.adoption(record.entity, record.old, record.new, now_ms=now_ms())
+    sets, removes = items.adoption(record.entity, record.old, record.new, now_ms=items.now_ms())
     names = {f"#set{n}": name for n, name in enumerate(sets)}
     names.update({f"#remove{n}": name for n, name in enumerate(removes)})
     values = {f":set{n}": value for n, value in enumerate(sets.values())}
@@ -126,10 +125,6 @@ def adopt(record: StreamChange) -> bool:
     except client.exceptions.ConditionalCheckFailedException:
         return False
     return True
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def publish_record(record: DynamoDBRecord) -> None:

@@ -20,12 +20,12 @@ import inspect
 import json
 import os
 import threading
-import time
 from typing import Any, Callable
 
 from aws_lambda_powertools.event_handler import AppSyncResolver
 
 from handlers import items
+from handlers.items import now_ms
 from handlers.observability import MetricUnit, logger, metrics, tracer
 from handlers.auth import Identity
 from handlers.entities import (
@@ -53,10 +53,6 @@ DEFAULT_LIMIT = 100
 TOMBSTONE_RETENTION_DAYS = int(os.environ.get("TOMBSTONE_RETENTION_DAYS") or items.DEFAULT_RETENTION_DAYS)
 MAX_LIMIT = 1000
 _LIVE_ONLY = "attribute_not_exists(deletedAt)"
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 # ------------------------------------------------------------------------------ arguments
@@ -219,28 +215,27 @@ def _connection(entity: Entity, page: tuple[list, str | None]) -> dict[str, Any]
     return {"items": [items.to_graphql(entity, item) for item in found], "nextToken": token}
 
 
-def list_items(identity: Identity, entity: Entity, limit=None, nextToken=None) -> dict:
-    """Live items newest first: the sparse live index holds no tombstones, so every item read
-    is returned."""
+def _sparse_list(entity: Entity, index: str, attribute: str, limit, nextToken) -> dict:
+    """A page of an index that holds only the items listed (`attribute` = the entity name on
+    them alone), newest first: every item read is returned."""
     return _connection(entity, _query(
         entity, limit, nextToken,
-        IndexName=LIVE_INDEX,
-        KeyConditionExpression="liveList = :entity",
+        IndexName=index,
+        KeyConditionExpression=f"{attribute} = :entity",
         ExpressionAttributeValues={":entity": {"S": entity.name}},
         ScanIndexForward=False,
     ))
+
+
+def list_items(identity: Identity, entity: Entity, limit=None, nextToken=None) -> dict:
+    """Live items newest first (the live index holds no tombstones)."""
+    return _sparse_list(entity, LIVE_INDEX, "liveList", limit, nextToken)
 
 
 def list_deleted(identity: Identity, entity: Entity, limit=None, nextToken=None) -> dict:
-    """The trash: tombstones not yet purged, newest deletion first. The sparse trash index
-    holds tombstones only, so no live item is read to find them."""
-    return _connection(entity, _query(
-        entity, limit, nextToken,
-        IndexName=TRASH_INDEX,
-        KeyConditionExpression="trashList = :entity",
-        ExpressionAttributeValues={":entity": {"S": entity.name}},
-        ScanIndexForward=False,
-    ))
+    """The trash: tombstones not yet purged, newest deletion first (the trash index holds
+    tombstones only, so no live item is read to find them)."""
+    return _sparse_list(entity, TRASH_INDEX, "trashList", limit, nextToken)
 
 
 def list_by_owner(identity: Identity, entity: Entity, ownerId: Any, limit=None, nextToken=None):
