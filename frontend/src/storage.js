@@ -138,12 +138,13 @@ export class StorageDynamoDB extends EventTarget {
    * page, the entities side by side in it. */
   async load(filter = {}) {
     const wanted = filter.entities ? filter.entities.map((type) => requireEntity(type).name) : ENTITIES.map((e) => e.name);
-    const items = await this.allPages(ops.loadQuery, wanted);
-    for (const name of wanted) this.replica.reset(name, items[name]);
+    const pages = await this.allPages(ops.loadQuery, wanted);
+    for (const name of wanted) this.replica.reset(name, pages[name].map(itemOf));
     return { ...this.cache, settings: this.settings };
   }
 
-  /** Every page of a list query for the entities `names`: {entity name: [items]}. */
+  /** Every page of a paged query for the entities `names` (`pagesQuery(tokens)` builds one
+   * request from {entity name: nextToken}): {entity name: [records as the API sent them]}. */
   async allPages(pagesQuery, names) {
     const items = Object.fromEntries(names.map((name) => [name, []]));
     let tokens = Object.fromEntries(names.map((name) => [name, null]));
@@ -152,7 +153,7 @@ export class StorageDynamoDB extends EventTarget {
       const data = await this.request(query, variables);
       const next = {};
       for (const name of Object.keys(tokens)) {
-        items[name].push(...data[name].items.map(itemOf));
+        items[name].push(...data[name].items);
         if (data[name].nextToken) next[name] = data[name].nextToken;
       }
       tokens = next;
@@ -169,25 +170,17 @@ export class StorageDynamoDB extends EventTarget {
 
   /** Deleted items still restorable (until the stack's retention purges them), newest
    * deletion first: {entity name: [items]}. */
-  getTrash() {
-    return this.allPages(ops.trashQuery, ENTITIES.map((e) => e.name));
+  async getTrash() {
+    const pages = await this.allPages(ops.trashQuery, ENTITIES.map((e) => e.name));
+    return Object.fromEntries(Object.entries(pages).map(([name, records]) => [name, records.map(itemOf)]));
   }
 
   /** Every change of every entity since `since` (epoch ms), oldest first per entity. */
   async changesSince(since) {
-    let cursors = Object.fromEntries(ENTITIES.map((e) => [e.name, { since, nextToken: null }]));
-    const changes = [];
-    while (Object.keys(cursors).length) {
-      const { query, variables } = ops.changesQuery(cursors);
-      const data = await this.request(query, variables);
-      const next = {};
-      for (const name of Object.keys(cursors)) {
-        changes.push(...data[name].items);
-        if (data[name].nextToken) next[name] = { since, nextToken: data[name].nextToken };
-      }
-      cursors = next;
-    }
-    return changes;
+    const cursors = (tokens) => Object.fromEntries(
+      Object.entries(tokens).map(([name, nextToken]) => [name, { since, nextToken }]));
+    const pages = await this.allPages((tokens) => ops.changesQuery(cursors(tokens)), ENTITIES.map((e) => e.name));
+    return Object.values(pages).flat();
   }
 
   getAllJournals() {
