@@ -37,6 +37,16 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
+def _serving(process: subprocess.Popen) -> tuple[str, int]:
+    """What a starting `python -m devstack` printed until it serves, and its port."""
+    output = ""
+    while "Ctrl-C to stop." not in output:
+        line = process.stdout.readline()
+        assert line, f"devstack exited early:\n{output}"
+        output += line
+    return output, int(re.search(r"https://127\.0\.0\.1:(\d+)/", output)[1])
+
+
 def test_stop_frees_the_ports_and_threads_even_with_a_subscriber_connected(tmp_path):
     endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
     threads_before = set(threading.enumerate())
@@ -66,12 +76,7 @@ def test_python_m_devstack_prints_the_url_and_users_and_stops_on_sigterm(tmp_pat
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        output = ""
-        while "Ctrl-C to stop." not in output:
-            line = process.stdout.readline()
-            assert line, f"devstack exited early:\n{output}"
-            output += line
-        port = int(re.search(r"https://127\.0\.0\.1:(\d+)/", output)[1])
+        output, port = _serving(process)
         users = json.loads((tmp_path / "users.json").read_text())
         assert {u["group"] for u in users} == {"admins", "journalists", "volunteers"}
         for user in users:
@@ -126,12 +131,7 @@ def test_the_stack_stops_when_its_parent_dies(tmp_path):
         ["bash", "-c", f"'{sys.executable}' -m devstack --port 0 --state-dir '{tmp_path}'; true"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    output = ""
-    while "Ctrl-C to stop." not in output:
-        line = parent.stdout.readline()
-        assert line, f"devstack exited early:\n{output}"
-        output += line
-    port = int(re.search(r"https://127\.0\.0\.1:(\d+)/", output)[1])
+    _, port = _serving(parent)
     assert not _port_is_free(port)
     parent.kill()
     parent.wait()
