@@ -90,6 +90,9 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("blocks", "Block", "Blocks", "block"),
     Entity("conductors", "Conductor", "Conductors", "conductor", scheduled=True),
     Entity("journals", "Journal", "Journals", "journal", scheduled=True),
+    # The app's multitrack editor projects: `name`, `linkedNewsId`, `duration`,
+    # `tracks[].clips[].s3Url` (docs/contracts.md).
+    Entity("multitracks", "Multitrack", "Multitracks", "multitrack"),
 )
 BY_NAME = {entity.name: entity for entity in ENTITIES}
 BY_TYPE = {entity.type_name: entity for entity in ENTITIES}
@@ -105,6 +108,8 @@ ALIASES = {
     "conductors": "conductors",
     "journal": "journals",
     "journals": "journals",
+    "multitrack": "multitracks",
+    "multitracks": "multitracks",
 }
 
 

@@ -8,6 +8,7 @@ only fan changes out).
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from handlers.auth import GROUPS
 from handlers.entities import BY_NAME, BY_TYPE, PRESENCE
 from infra import appsync_schema
 from infra.iam import assume_role_policy, policy_document, statement, xray_statement
@@ -37,12 +39,12 @@ def resolver_code(file_name: str) -> str:
 
 
 def subscription_code(field_name: str) -> str:
-    """The code of one subscription field: filtered on its entity, or passed through."""
+    """The code of one subscription field: newsroom groups only, filtered on its entity (if any)."""
     match = ENTITY_SUBSCRIPTION.match(field_name)
     entity = BY_TYPE.get(match["type_name"]) if match else None
-    if entity is None:
-        return resolver_code("passthrough.js")
-    return resolver_code("changed.js").replace("__ENTITY__", entity.name)
+    return (resolver_code("subscribe.js")
+            .replace("__ENTITY__", json.dumps(entity.name if entity else None))
+            .replace("__NEWSROOM_GROUPS__", json.dumps(list(GROUPS))))
 
 
 def field_resolvers() -> list[tuple[str, str, str]]:

@@ -2,7 +2,7 @@
 //
 // Nothing is stored: the change was already written to DynamoDB (the publisher Lambda read it
 // from the table's stream). Returning it is what makes AppSync push it to the `onTChanged`
-// subscribers, each of which filters on `entity` (see changed.js).
+// subscribers, each of which filters on `entity` (see subscribe.js).
 export function request(ctx) {
   return { payload: ctx.arguments.change };
 }

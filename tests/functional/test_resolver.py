@@ -8,7 +8,9 @@ import types
 import boto3
 import pytest
 
-from appsync_calls import call, data_of, error_of, identity
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLNonNull, get_named_type
+
+from appsync_calls import LambdaContext, appsync_event, call, data_of, dump_tables, error_of, identity, seed
 from handlers import items
 from handlers.entities import BY_NAME, ENTITIES
 from handlers.tables import to_dynamodb
@@ -40,6 +42,53 @@ def test_every_query_and_mutation_of_the_schema_has_a_route():
         for field in schema.get_type(type_name).fields
     } - {("Mutation", "publish")}  # AppSync's NONE data source, not this Lambda
     assert served == set(ROUTES)
+
+
+def sample_arguments(field) -> dict:
+    """Well-formed arguments for a schema field (every argument, inputs filled in): a refusal
+    must come from who is calling, not from what they sent."""
+    def value(graphql_type, name):
+        named = get_named_type(graphql_type)
+        if isinstance(named, GraphQLEnumType):
+            return next(iter(named.values))
+        if isinstance(named, GraphQLInputObjectType):
+            return {key: value(inner.type, key) for key, inner in named.fields.items()}
+        return {"Int": 1, "Float": 0, "Boolean": True, "AWSJSON": '{"title": "t"}'}.get(
+            named.name, "2025-11-18" if name == "scheduledDate" else f"{name}-1")
+    return {name: value(argument.type, name) for name, argument in field.args.items()}
+
+
+OUTSIDERS = {
+    "signed in, no group": identity("nobody-1", None),
+    "other group only": identity("marketing-1", "marketing"),
+    "no group, via claims": identity("nobody-2", None, via_claims=True),
+}
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_every_query_and_mutation_refuses_an_account_in_no_newsroom_group(tables, outsider):
+    """Walks the whole schema (presence fields and changesSince included): an account of the
+    pool in none of the newsroom's groups gets Unauthorized and changes nothing."""
+    from handlers import resolver
+
+    caller = OUTSIDERS[outsider]
+    for entity in ENTITIES:  # something to read, owned by the caller, so only the group check can refuse
+        seed(entity, f"{entity.id_prefix}-1", caller["sub"])
+    before = dump_tables()
+    schema = load()
+    walked = []
+    for root in (schema.query_type, schema.mutation_type):
+        for name, field in root.fields.items():
+            if name == "publish":  # IAM only (tests/unit/test_schema.py): no pool account reaches it
+                continue
+            event = appsync_event(name, sample_arguments(field), caller)
+            event["info"]["parentTypeName"] = root.name
+            envelope = resolver.handler(event, LambdaContext())
+            assert envelope.get("error", {}).get("errorType") == "Unauthorized", (name, envelope)
+            walked.append(name)
+    assert dump_tables() == before
+    assert {"changesSince", "listEditors", "announceEditing", "stopEditing", "clearEditing",
+            "getMultitrack", "createMultitrack"} <= set(walked)
 
 
 @pytest.mark.parametrize("entity", ENTITIES, ids=lambda e: e.name)

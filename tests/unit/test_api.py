@@ -127,12 +127,12 @@ def test_publish_and_subscriptions_run_on_none():
 @pytest.mark.parametrize("entity", ENTITIES, ids=lambda e: e.name)
 def test_each_entity_subscription_filters_on_its_entity(entity):
     code = resolvers()[("Subscription", f"on{entity.type_name}Changed")]["code"]
-    assert f"const ENTITY = '{entity.name}';" in code and "setSubscriptionFilter" in code
+    assert f'const ENTITY = "{entity.name}";' in code and "setSubscriptionFilter" in code
     assert "__ENTITY__" not in code
 
 
 def test_presence_subscription_is_not_filtered():
-    assert "setSubscriptionFilter" not in resolvers()[("Subscription", "onPresenceChanged")]["code"]
+    assert "const ENTITY = null;" in resolvers()[("Subscription", "onPresenceChanged")]["code"]
 
 
 def test_lambda_data_source_role_may_invoke_the_resolver_only():

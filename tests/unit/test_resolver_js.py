@@ -1,6 +1,7 @@
 """The APPSYNC_JS resolver code, run under node with a stand-in for `@aws-appsync/utils`:
 the Lambda's error envelope becomes a GraphQL error with its `errorInfo`, `publish` hands the
-change to subscribers, and each `onTChanged` filters on its own entity."""
+change to subscribers, each `onTChanged` filters on its own entity, and no subscription lets in
+an account outside the newsroom's groups."""
 from __future__ import annotations
 
 import json
@@ -10,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from handlers.auth import GROUPS
 from handlers.entities import ENTITIES
 from handlers.errors import ConflictError, NotFoundError, failure, success
 from infra.api import resolver_code, subscription_code
+from infra.appsync_schema import load
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 
@@ -28,6 +31,7 @@ export class AppSyncError extends Error {
 }
 export const util = {
   error(...args) { throw new AppSyncError(...args); },
+  unauthorized() { throw new AppSyncError('Not Authorized to access this field', 'Unauthorized'); },
   transform: {
     toSubscriptionFilter(filter) {
       const filters = [];
@@ -138,10 +142,16 @@ def test_publish_hands_the_change_to_subscribers_unchanged(appsync_js):
     assert appsync_js(code, "response", {"arguments": {"change": change}, "result": change})["returned"] == change
 
 
+def subscriber(*groups: str) -> dict:
+    """`ctx.identity` of a Cognito user in these groups (AppSync gives null for none)."""
+    return {**IDENTITY, "groups": list(groups) or None}
+
+
 @pytest.mark.parametrize("entity", ENTITIES, ids=lambda e: e.name)
 def test_each_entity_subscription_receives_only_its_entity(appsync_js, entity):
     code = subscription_code(f"on{entity.type_name}Changed")
-    assert appsync_js(code, "request", {"arguments": {}})["returned"] == {"payload": None}
+    ctx = {"arguments": {}, "identity": subscriber("journalists")}
+    assert appsync_js(code, "request", ctx)["returned"] == {"payload": None}
     outcome = appsync_js(code, "response", {"arguments": {}, "result": None})
     assert outcome["filters"] == [
         {"filterGroup": [{"filters": [{"fieldName": "entity", "operator": "eq", "value": entity.name}]}]}
@@ -151,3 +161,17 @@ def test_each_entity_subscription_receives_only_its_entity(appsync_js, entity):
 def test_presence_subscription_is_delivered_unfiltered(appsync_js):
     outcome = appsync_js(subscription_code("onPresenceChanged"), "response", {"arguments": {}, "result": None})
     assert outcome == {"returned": None, "filters": []}
+
+
+SUBSCRIPTIONS = sorted(load().subscription_type.fields)
+
+
+@pytest.mark.parametrize("field_name", SUBSCRIPTIONS)
+def test_every_subscription_refuses_an_account_in_no_newsroom_group(appsync_js, field_name):
+    code = subscription_code(field_name)
+    for outsider in (subscriber(), subscriber("marketing"), {**IDENTITY, "groups": []}, None):
+        outcome = appsync_js(code, "request", {"arguments": {}, "identity": outsider})
+        assert outcome["error"]["errorType"] == "Unauthorized", (field_name, outsider)
+    for group in GROUPS:
+        ctx = {"arguments": {}, "identity": subscriber("marketing", group)}
+        assert appsync_js(code, "request", ctx)["returned"] == {"payload": None}, (field_name, group)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLNonNull, get_named_type
 
+from handlers.auth import GROUPS
 from handlers.entities import ENTITIES, Entity
 from infra import appsync_schema
 from infra.api import PUBLISH_FIELD, field_resolvers
@@ -62,6 +63,16 @@ def test_publish_is_iam_only_and_feeds_every_entity_subscription(schema):
     for entity in ENTITIES:
         subscribe = directives(schema.subscription_type.fields[f"on{entity.type_name}Changed"])["aws_subscribe"]
         assert [v.value for v in subscribe["mutations"].values] == [PUBLISH_FIELD]
+
+
+def test_every_subscription_is_for_the_newsroom_groups_only(schema):
+    """Subscriptions run no Lambda: the schema itself must keep accounts in no group out (the
+    local stack's WebSocket reads the same directive)."""
+    for name, field in schema.subscription_type.fields.items():
+        auth = {key: value for key, value in directives(field).items() if key != "aws_subscribe"}
+        assert set(auth) == {"aws_cognito_user_pools"}, name
+        groups = auth["aws_cognito_user_pools"]["cognito_groups"]
+        assert [value.value for value in groups.values] == list(GROUPS), name
 
 
 def test_no_api_key_directive_anywhere():
