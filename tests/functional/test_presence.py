@@ -106,7 +106,7 @@ def test_volunteers_announce_only_on_items_they_may_write(tables):
 @pytest.mark.parametrize(
     "entity, item_id, field",
     [
-        ("multitracks", "news-1", None),  # not an entity of the API
+        ("habillage", "news-1", None),  # a legacy table, not an entity of the API
         ("News", "news-1", None),  # the type name, not the entity
         ("news", "", None),
         ("news", " news-1", None),
@@ -150,6 +150,6 @@ def test_through_the_resolver_presence_warns_but_never_blocks_a_save(tables):
         "id": "news-1", "expectedVersion": created["version"], "data": '{"title": "Grève reconduite"}'}))
     assert updated["version"] == created["version"] + 1
     assert error_of(call("clearEditing", simon, entity="news", id="news-1", editorId="sub-clara"))["errorType"] == "Unauthorized"
-    assert error_of(call("announceEditing", clara, entity="multitracks", id="news-1"))["errorType"] == "ValidationError"
+    assert error_of(call("announceEditing", clara, entity="habillage", id="news-1"))["errorType"] == "ValidationError"
     assert data_of(call("stopEditing", clara, entity="news", id="news-1"))["active"] is False
     assert data_of(call("listEditors", simon, entity="news", id="news-1")) == []
