@@ -1,6 +1,7 @@
 // The reference newsroom page: sign-in, the five lists with create/edit/delete/restore, live
 // updates and the conflict dialog. It talks to the platform only through the storage module,
 // exactly as the existing app does (window.Storage, window.app.onDatabaseUpdate).
+import { askConflict } from './collab/conflict-dialog.js';
 import { ENTITIES, SYSTEM_FIELDS } from './entities.js';
 import { SaveConflict } from './storage.js';
 
@@ -11,7 +12,6 @@ const LABELS = { news: 'News', animations: 'Animations', blocks: 'Blocs', conduc
 const OWN_FIELDS = ['id', 'title', 'content', ...SYSTEM_FIELDS];
 
 let editing = null; // {entity, item, done}: the item as the editor opened it (with its version)
-let conflict = null; // the pending conflict's detail
 
 // The page plays the existing app's part: storage calls this on every remote change.
 window.app = { onDatabaseUpdate: () => renderLists() };
@@ -201,25 +201,10 @@ async function saveEditor(event) {
 
 // ---- conflicts ---------------------------------------------------------------------------
 
-const show = (value) => (value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value, null, 1));
-
-function openConflict(detail) {
-  conflict = detail;
-  const rows = detail.conflicts.map((field, index) =>
-    element('tr', { testid: 'conflict-field', 'data-path': field.path },
-      element('th', {}, field.path),
-      element('td', { class: 'mine' },
-        element('label', {}, element('input', { type: 'radio', name: `choice-${index}`, value: 'mine', checked: '' }), element('pre', {}, show(field.mine)))),
-      element('td', { class: 'theirs' },
-        element('label', {}, element('input', { type: 'radio', name: `choice-${index}`, value: 'theirs' }), element('pre', {}, show(field.theirs))))));
-  $('conflict-fields').replaceChildren(...rows);
-  $('conflict-dialog').showModal();
-}
-
-async function resolveConflict(decision) {
-  const detail = conflict;
-  $('conflict-dialog').close();
-  conflict = null;
+// The storage's `conflict` event: the user settles it in the shared dialog, then the decision
+// is saved (a third editor's change meanwhile is caught like any other).
+async function settleConflict(detail) {
+  const decision = await askConflict(detail);
   try {
     const saved = await detail.resolve(decision);
     showStatus(saved ? `Conflit résolu (v${saved.version})` : 'Conflit résolu');
@@ -227,14 +212,6 @@ async function resolveConflict(decision) {
   } catch (error) {
     if (!(error instanceof SaveConflict)) showStatus(describeError(error), 'error');
   }
-}
-
-function fieldChoices() {
-  const choices = {};
-  conflict.conflicts.forEach((field, index) => {
-    choices[field.path] = document.querySelector(`input[name="choice-${index}"]:checked`)?.value ?? 'mine';
-  });
-  return choices;
 }
 
 // ---- session -----------------------------------------------------------------------------
@@ -278,10 +255,7 @@ async function start() {
   $('editor').addEventListener('close', () => editing?.done?.().catch(() => {}));
   storage.addEventListener('presence', () => renderLists());
   storage.outbox.addEventListener('change', renderOutbox);
-  $('conflict-keep-mine').addEventListener('click', () => resolveConflict('mine'));
-  $('conflict-keep-theirs').addEventListener('click', () => resolveConflict('theirs'));
-  $('conflict-apply').addEventListener('click', () => resolveConflict(fieldChoices()));
-  storage.addEventListener('conflict', (event) => openConflict(event.detail));
+  storage.addEventListener('conflict', (event) => settleConflict(event.detail));
   storage.addEventListener('change', (event) => {
     if (!$('trash').hidden && ['DELETE', 'RESTORE'].includes(event.detail.op)) renderTrash().catch(() => {});
   });
