@@ -12,10 +12,12 @@ program gives them, which all start with the stack's `namePrefix`: explicit name
 functions, the API) and what Pulumi auto-names under the tier components `<namePrefix>-<tier>`
 (`<namePrefix>-cdn-site-…`, `<namePrefix>-streams-failures-…`). So a role is granted
 `<namePrefix>-*` only, and dev's role cannot touch prod's named resources even in a shared
-account. A few actions cannot be scoped to a resource and are granted on "*" (see
-ACTIONS_WITHOUT_RESOURCE), and services that name their objects by generated ids (Cognito pools,
-AppSync APIs, CloudFront distributions and policies, log groups) are scoped to the account only:
-an account per environment still isolates stacks completely.
+account. Actions that AWS cannot scope to a resource (the service authorization reference lists
+no resource type for them) are granted on "*", limited by a condition where AWS offers one (see
+ACTIONS_WITHOUT_RESOURCE; `tests/unit/test_parliament.py` checks every generated policy with
+parliament), and services that name their objects by generated ids (Cognito pools, AppSync
+APIs, CloudFront distributions and policies, log groups) are scoped to the account only: an
+account per environment still isolates stacks completely.
 """
 from __future__ import annotations
 
@@ -35,16 +37,29 @@ REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 SERVICE_PRINCIPALS_GIVEN_ROLES = ["appsync.amazonaws.com", "cognito-identity.amazonaws.com",
                                   "lambda.amazonaws.com"]
 
-# Granted on "*" because AWS offers no resource to scope them to: the ids of a new user pool,
-# identity pool or GraphQL API do not exist before the create call (so no ARN can name them),
-# sts:GetCallerIdentity has no resource type, and the provider finds CloudFront's managed
-# policies by listing them.
+# Granted on "*" (in the stack's region, and us-east-1 where CloudFront lives) because AWS offers
+# no resource to scope them to: the ids of a new user pool, identity pool, GraphQL API or origin
+# access control do not exist before the create call; AppSync authorizes its schema, data
+# sources, resolvers and functions, Cognito its identity pool roles, SNS its subscriptions and
+# Logs its group listing on "*" only; sts:GetCallerIdentity has no resource type; the provider
+# finds CloudFront's managed policies by listing them.
 ACTIONS_WITHOUT_RESOURCE = {
-    "read": ["cloudfront:ListCachePolicies", "cloudfront:ListOriginRequestPolicies",
-             "cloudfront:ListResponseHeadersPolicies", "sts:GetCallerIdentity"],
-    "write": ["appsync:CreateGraphqlApi", "cognito-identity:CreateIdentityPool",
-              "cognito-idp:CreateUserPool"],
+    "read": ["appsync:GetDataSource", "appsync:GetFunction", "appsync:GetIntrospectionSchema",
+             "appsync:GetResolver", "appsync:GetSchemaCreationStatus",
+             "cloudfront:ListCachePolicies", "cloudfront:ListOriginRequestPolicies",
+             "cloudfront:ListResponseHeadersPolicies", "logs:DescribeLogGroups",
+             "sns:GetSubscriptionAttributes", "sts:GetCallerIdentity"],
+    "write": ["appsync:CreateDataSource", "appsync:CreateFunction", "appsync:CreateGraphqlApi",
+              "appsync:CreateResolver", "appsync:DeleteDataSource", "appsync:DeleteFunction",
+              "appsync:DeleteResolver", "appsync:StartSchemaCreation", "appsync:UpdateDataSource",
+              "appsync:UpdateFunction", "appsync:UpdateResolver",
+              "cloudfront:CreateOriginAccessControl", "cognito-identity:CreateIdentityPool",
+              "cognito-identity:SetIdentityPoolRoles", "cognito-idp:CreateUserPool",
+              "sns:SetSubscriptionAttributes", "sns:Unsubscribe"],
 }
+# Creating an event source mapping has no resource either, but AWS passes the target function:
+# the condition keeps it to the stack's own functions.
+EVENT_SOURCE_CREATION = "lambda:CreateEventSourceMapping"
 
 
 @dataclass(frozen=True)
@@ -78,20 +93,14 @@ GRANTS = (
            "cognito-idp:UpdateUserPoolClient", "cognito-idp:DeleteUserPoolClient", "cognito-idp:CreateGroup",
            "cognito-idp:UpdateGroup", "cognito-idp:DeleteGroup", "cognito-idp:SetUserPoolMfaConfig",
            "cognito-idp:TagResource", "cognito-idp:UntagResource", "cognito-identity:UpdateIdentityPool",
-           "cognito-identity:DeleteIdentityPool", "cognito-identity:SetIdentityPoolRoles",
-           "cognito-identity:TagResource", "cognito-identity:UntagResource"],
+           "cognito-identity:DeleteIdentityPool", "cognito-identity:TagResource", "cognito-identity:UntagResource"],
           # Pools are named by generated ids, not by us: scoped to the account and region.
           lambda a, r, names: [f"arn:aws:cognito-idp:{r}:{a}:userpool/*",
                                f"arn:aws:cognito-identity:{r}:{a}:identitypool/*"]),
     Grant("GraphqlApi",
-          ["appsync:GetGraphqlApi", "appsync:GetSchemaCreationStatus", "appsync:GetIntrospectionSchema",
-           "appsync:GetDataSource", "appsync:GetResolver", "appsync:GetFunction",
-           "appsync:ListTagsForResource"],
-          ["appsync:UpdateGraphqlApi", "appsync:DeleteGraphqlApi", "appsync:StartSchemaCreation",
-           "appsync:CreateDataSource", "appsync:UpdateDataSource", "appsync:DeleteDataSource",
-           "appsync:CreateResolver", "appsync:UpdateResolver", "appsync:DeleteResolver",
-           "appsync:CreateFunction", "appsync:UpdateFunction", "appsync:DeleteFunction",
-           "appsync:TagResource", "appsync:UntagResource"],
+          ["appsync:GetGraphqlApi", "appsync:ListTagsForResource"],
+          ["appsync:UpdateGraphqlApi", "appsync:DeleteGraphqlApi", "appsync:TagResource",
+           "appsync:UntagResource"],
           lambda a, r, names: [f"arn:aws:appsync:{r}:{a}:apis/*"]),
     Grant("Functions",
           ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetFunctionCodeSigningConfig",
@@ -100,8 +109,7 @@ GRANTS = (
           ["lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
            "lambda:DeleteFunction", "lambda:AddPermission", "lambda:RemovePermission",
            "lambda:TagResource", "lambda:UntagResource", "lambda:PutFunctionConcurrency",
-           "lambda:DeleteFunctionConcurrency", "lambda:CreateEventSourceMapping",
-           "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"],
+           "lambda:DeleteFunctionConcurrency", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"],
           lambda a, r, names: [f"arn:aws:lambda:{r}:{a}:function:{n}" for n in names]
           + [f"arn:aws:lambda:{r}:{a}:event-source-mapping:*"]),
     Grant("Buckets",
@@ -111,23 +119,25 @@ GRANTS = (
            "s3:GetBucketTagging", "s3:GetBucketVersioning", "s3:GetBucketWebsite",
            "s3:GetAccelerateConfiguration", "s3:GetEncryptionConfiguration",
            "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:GetObject",
-           "s3:GetObjectTagging"],
+           "s3:GetObjectTagging", "s3:ListBucketVersions"],
+          # Emptying a versioned bucket (force_destroy, so dev can be destroyed) and replacing a
+          # site object delete every version of the objects: ListBucketVersions above, and
+          # DeleteObjectVersion.
           ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketCORS", "s3:PutBucketOwnershipControls",
            "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketPublicAccessBlock",
            "s3:PutBucketTagging", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
-           "s3:PutLifecycleConfiguration", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging"],
+           "s3:PutLifecycleConfiguration", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion",
+           "s3:PutObjectTagging"],
           lambda a, r, names: [f"arn:aws:s3:::{n}" for n in names] + [f"arn:aws:s3:::{n}/*" for n in names]),
     Grant("Distribution",
           ["cloudfront:GetDistribution", "cloudfront:GetDistributionConfig", "cloudfront:GetCachePolicy",
            "cloudfront:GetOriginRequestPolicy", "cloudfront:GetResponseHeadersPolicy",
            "cloudfront:GetOriginAccessControl", "cloudfront:DescribeFunction", "cloudfront:GetFunction",
            "cloudfront:ListTagsForResource", "cloudfront:GetInvalidation"],
-          ["cloudfront:CreateDistribution", "cloudfront:CreateDistributionWithTags",
-           "cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution", "cloudfront:CreateInvalidation",
+          ["cloudfront:CreateDistribution", "cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution", "cloudfront:CreateInvalidation",
            "cloudfront:CreateCachePolicy", "cloudfront:UpdateCachePolicy", "cloudfront:DeleteCachePolicy",
            "cloudfront:CreateResponseHeadersPolicy", "cloudfront:UpdateResponseHeadersPolicy",
-           "cloudfront:DeleteResponseHeadersPolicy", "cloudfront:CreateOriginAccessControl",
-           "cloudfront:UpdateOriginAccessControl", "cloudfront:DeleteOriginAccessControl",
+           "cloudfront:DeleteResponseHeadersPolicy", "cloudfront:UpdateOriginAccessControl", "cloudfront:DeleteOriginAccessControl",
            "cloudfront:CreateFunction", "cloudfront:UpdateFunction", "cloudfront:PublishFunction",
            "cloudfront:DeleteFunction", "cloudfront:TagResource", "cloudfront:UntagResource"],
           # CloudFront is global and names its objects by generated ids: scoped to the account.
@@ -142,17 +152,15 @@ GRANTS = (
            "iam:TagRole", "iam:UntagRole"],
           lambda a, r, names: [f"arn:aws:iam::{a}:role/{n}" for n in names]),
     Grant("Operations",
-          ["logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup",
+          ["logs:ListTagsForResource", "logs:ListTagsLogGroup",
            "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "sqs:GetQueueAttributes",
-           "sqs:ListQueueTags", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes",
-           "sns:ListTagsForResource"],
+           "sqs:ListQueueTags", "sns:GetTopicAttributes", "sns:ListTagsForResource"],
           ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
            "logs:DeleteRetentionPolicy", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup",
            "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource",
            "cloudwatch:UntagResource", "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes",
            "sqs:TagQueue", "sqs:UntagQueue", "sns:CreateTopic", "sns:DeleteTopic",
-           "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe", "sns:SetSubscriptionAttributes",
-           "sns:TagResource", "sns:UntagResource"],
+           "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:UntagResource"],
           # AppSync names its log group after the API id: /aws/appsync/apis/<id>.
           lambda a, r, names: [f"arn:aws:logs:{r}:{a}:log-group:*"]
           + [f"arn:aws:cloudwatch:{r}:{a}:alarm:{n}" for n in names]
@@ -267,6 +275,10 @@ def deployment_policy(account: str, region: str, state_bucket_arn: str, state_ke
         statements.append(statement(
             ["iam:PassRole"], [f"arn:aws:iam::{account}:role/{n}" for n in names], sid="PassOwnRoles",
             conditions={"StringEquals": {"iam:PassedToService": SERVICE_PRINCIPALS_GIVEN_ROLES}}))
+        statements.append(statement(
+            [EVENT_SOURCE_CREATION], ["*"], sid="EventSourcesOfOwnFunctions",
+            conditions={"ArnLike": {"lambda:FunctionArn": [
+                f"arn:aws:lambda:{region}:{account}:function:{n}" for n in names]}}))
     without_resource = ACTIONS_WITHOUT_RESOURCE["read"] + (ACTIONS_WITHOUT_RESOURCE["write"] if write else [])
     statements.append(statement(without_resource, ["*"], sid="NoResourceLevelPermissions",
                                 conditions={"StringEquals": {"aws:RequestedRegion": [region, "us-east-1"]}}))

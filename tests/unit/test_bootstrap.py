@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 from conftest import ACCOUNT, REGION, evaluate
 
-from bootstrap.delivery_access import ACTIONS_WITHOUT_RESOURCE, DeliveryAccess, DeliveryAccessArgs
+from bootstrap.delivery_access import (
+    ACTIONS_WITHOUT_RESOURCE,
+    EVENT_SOURCE_CREATION,
+    DeliveryAccess,
+    DeliveryAccessArgs,
+)
 from infra.iam import wildcard_violations
 
 REPOSITORY = "radio-saint-esprit/platform"
@@ -107,13 +112,70 @@ def test_deploy_roles_are_scoped_to_their_own_stack_names():
 @pytest.mark.parametrize("environment", ["preview", "dev", "production"])
 def test_only_actions_without_resource_level_permissions_get_a_wildcard(environment):
     policy = policy_of(bootstrap(), environment)
-    broad = [s for s in policy["Statement"] if "*" in s["Resource"]]
-    assert [s["Sid"] for s in broad] == ["NoResourceLevelPermissions"]
-    expected = ACTIONS_WITHOUT_RESOURCE["read"] + (ACTIONS_WITHOUT_RESOURCE["write"] if environment != "preview" else [])
-    assert sorted(broad[0]["Action"]) == sorted(expected)
-    assert broad[0]["Condition"] == {"StringEquals": {"aws:RequestedRegion": [REGION, "us-east-1"]}}
-    # The platform's guardrail (infra/iam.py) flags exactly that statement and nothing else.
-    assert [p.split(":")[0] for p in wildcard_violations(policy)] == ["NoResourceLevelPermissions"]
+    broad = {s["Sid"]: s for s in policy["Statement"] if "*" in s["Resource"]}
+    deploys = environment != "preview"
+    assert sorted(broad) == (["EventSourcesOfOwnFunctions", "NoResourceLevelPermissions"] if deploys
+                             else ["NoResourceLevelPermissions"])
+    anywhere = broad["NoResourceLevelPermissions"]
+    expected = ACTIONS_WITHOUT_RESOURCE["read"] + (ACTIONS_WITHOUT_RESOURCE["write"] if deploys else [])
+    assert sorted(anywhere["Action"]) == sorted(expected)
+    assert anywhere["Condition"] == {"StringEquals": {"aws:RequestedRegion": [REGION, "us-east-1"]}}
+    if deploys:  # a new event source may only feed the stack's own functions
+        prefix = {"dev": "saint-esprit-dev", "production": "saint-esprit-prod"}[environment]
+        assert broad["EventSourcesOfOwnFunctions"]["Action"] == [EVENT_SOURCE_CREATION]
+        assert broad["EventSourcesOfOwnFunctions"]["Condition"] == {"ArnLike": {"lambda:FunctionArn": [
+            f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{prefix}-*"]}}
+    # The platform's guardrail (infra/iam.py) flags exactly those statements and nothing else.
+    assert sorted(p.split(":")[0] for p in wildcard_violations(policy)) == sorted(broad)
+
+
+def allowed(policy: dict, action: str, arn: str) -> bool:
+    """Whether an Allow statement names this action on a resource pattern matching the ARN."""
+    return any(s["Effect"] == "Allow" and action in s["Action"]
+               and any(fnmatch.fnmatchcase(arn, pattern) for pattern in s["Resource"])
+               for s in policy["Statement"])
+
+
+# What `pulumi destroy` calls per resource (on the resource's ARN; "{arn}/..." for its objects).
+DESTROY = {
+    "aws:s3/bucket:Bucket": ["s3:DeleteBucket", "s3:ListBucketVersions", "s3:ListBucket",
+                             "s3:DeleteObjectVersion@{arn}/media/audio/a.mp3", "s3:DeleteObject@{arn}/index.html"],
+    "aws:dynamodb/table:Table": ["dynamodb:DeleteTable", "dynamodb:DescribeTable"],
+    "aws:lambda/function:Function": ["lambda:DeleteFunction"],
+    "aws:lambda/eventSourceMapping:EventSourceMapping": ["lambda:DeleteEventSourceMapping"],
+    "aws:iam/role:Role": ["iam:DeleteRole", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+                          "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"],
+    "aws:cloudwatch/logGroup:LogGroup": ["logs:DeleteLogGroup"],
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ["cloudwatch:DeleteAlarms"],
+    "aws:sqs/queue:Queue": ["sqs:DeleteQueue"],
+    "aws:sns/topic:Topic": ["sns:DeleteTopic", "sns:Unsubscribe@*"],
+    "aws:cloudfront/distribution:Distribution": ["cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution"],
+    "aws:cloudfront/function:Function": ["cloudfront:DeleteFunction"],
+    "aws:appsync/graphQLApi:GraphQLApi": ["appsync:DeleteGraphqlApi", "appsync:DeleteResolver@*",
+                                          "appsync:DeleteDataSource@*", "appsync:DeleteFunction@*"],
+    "aws:cognito/userPool:UserPool": ["cognito-idp:DeleteUserPool", "cognito-idp:DeleteUserPoolClient",
+                                      "cognito-idp:DeleteGroup"],
+    "aws:cognito/identityPool:IdentityPool": ["cognito-identity:DeleteIdentityPool",
+                                              "cognito-identity:SetIdentityPoolRoles@*"],
+}
+
+
+def test_the_dev_role_can_destroy_dev(dev):
+    """`pulumi destroy` of dev from CI: every resource of the stack can be deleted, including
+    the versioned media bucket that force_destroy empties version by version."""
+    policy = policy_of(bootstrap(), "dev")
+    missing, checked = [], set()
+    for resource in dev.resources:
+        arn = resource.outputs.get("arn")
+        if resource.read or resource.type not in DESTROY or not isinstance(arn, str):
+            continue
+        checked.add(resource.type)
+        for needed in DESTROY[resource.type]:
+            action, _, target = needed.partition("@")
+            target = (target or "{arn}").format(arn=arn)
+            if not allowed(policy, action, target):
+                missing.append(f"{action} on {target}")
+    assert checked == set(DESTROY) and missing == []
 
 
 def test_state_backend_is_versioned_encrypted_with_a_rotating_key_and_protected():
