@@ -12,7 +12,16 @@ import re
 import secrets
 import time
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import (
+    Clamped,
+    Context,
+    Decimal,
+    DecimalException,
+    Inexact,
+    Overflow,
+    Rounded,
+    Underflow,
+)
 from typing import Any
 
 from handlers.entities import INDEX_ATTRIBUTES, SYSTEM_ATTRIBUTES, Entity
@@ -27,6 +36,15 @@ _MESSAGE_ENVELOPE = 1024
 
 DEFAULT_RETENTION_DAYS = 30
 MAX_ID_LENGTH = 256
+
+# What DynamoDB can hold (its "Service quotas" page): documents nest at most 32 levels; numbers
+# have at most 38 significant digits within about 1E-130..1E+125 (the context below is boto3's
+# own serializer's, so what passes here serializes); an index key string is at most 2,048 bytes
+# (partition) or 1,024 bytes (sort); attribute names are not empty.
+MAX_NESTING = 32
+DYNAMODB_NUMBERS = Context(Emin=-128, Emax=126, prec=38,
+                           traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
+INDEX_KEY_BYTES = {"partition": 2048, "sort": 1024}
 
 # Durations the app has stored as "M:SS" (or "H:MM:SS") strings; the API stores seconds.
 DURATION_FIELDS = ("duration", "audioDuration")
@@ -64,21 +82,24 @@ def epoch_ms(value: Any) -> int | None:
 
 
 def seconds(value: Any, field: str = "duration") -> Any:
-    """Seconds from a duration: numbers stay, "M:SS" / "H:MM:SS" / "90" strings are converted."""
+    """Seconds from a duration: numbers stay, "M:SS" / "H:MM:SS" / "90" strings are converted
+    (exactly, in decimal: whether DynamoDB can hold the result is `storable`'s question)."""
     if not isinstance(value, str):
         return value
     clock = _CLOCK.match(value)
-    if clock:
-        hours, minutes, secs = clock.groups()
-        total = int(hours or 0) * 3600 + int(minutes) * 60 + float(secs)
-        return int(total) if total == int(total) else total
     try:
-        number = float(value)
-    except ValueError:
+        if clock:
+            hours, minutes, secs = clock.groups()
+            total = Decimal(hours or 0) * 3600 + Decimal(minutes) * 60 + Decimal(secs)
+        else:
+            total = Decimal(value.strip())
+    except DecimalException:
+        total = None
+    if total is None or not total.is_finite():
         raise ValidationError(
             f"{field} must be a number of seconds or \"M:SS\", not {value[:40]!r}"
-        ) from None
-    return int(number) if number == int(number) else number
+        )
+    return int(total) if total == total.to_integral_value() else total
 
 
 def generate_id(entity: Entity, now_ms: int) -> str:
@@ -92,7 +113,7 @@ def client_id(value: Any) -> str:
     control-character ids are refused."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError("id must be a string such as \"news-1731913200000\"")
-    item_id = str(value)
+    item_id = _unicode(str(value), "id")
     if not item_id.strip() or item_id != item_id.strip():
         raise ValidationError("id must not be empty or start/end with spaces")
     if len(item_id) > MAX_ID_LENGTH or any(ord(char) < 32 for char in item_id):
@@ -102,26 +123,129 @@ def client_id(value: Any) -> str:
     return item_id
 
 
-def _storable(value: Any, path: str) -> Any:
-    """Floats → Decimal (DynamoDB's number type) at any depth; lists and maps keep their order
-    and content; embedded base64 audio is refused wherever it hides."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValidationError(f"{path} must be a finite number")
-        return Decimal(str(value))
+def _unicode(text: str, path: str) -> str:
+    """Text DynamoDB (UTF-8 on the wire) can carry: JSON's `\\ud800` escapes decode to lone
+    surrogates, which no UTF-8 encoder accepts."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            f"{path} holds a lone surrogate (an unpaired \\ud800-\\udfff escape): not valid text"
+        ) from None
+    return text
+
+
+def _number(value: int | float | Decimal, path: str) -> int | Decimal:
+    """A number as DynamoDB stores it (floats become Decimal), or ValidationError."""
+    try:
+        number = DYNAMODB_NUMBERS.create_decimal(
+            str(value) if isinstance(value, float) else value
+        )
+    except (DecimalException, ValueError):  # ValueError: an int too long for str()
+        number = None
+    # The context's exponents reach a little beyond DynamoDB's own bounds.
+    if number is None or not number.is_finite() or (number and not -130 <= number.adjusted() <= 125):
+        raise ValidationError(
+            f"{path} must be a finite number of at most 38 significant digits between 1E-130 "
+            "and 1E+125: DynamoDB cannot store it"
+        )
+    return value if isinstance(value, int) else number
+
+
+def storable(value: Any, path: str, depth: int = 0) -> Any:
+    """The one rule for what an item may hold: a value DynamoDB can store, as it will be
+    stored, or a ValidationError naming where the offending part is (`sounds[0].name`).
+
+    Numbers DynamoDB holds (floats → Decimal), text that is valid Unicode, field names that are
+    neither empty nor invalid, at most 32 levels of lists and maps; no embedded base64 audio
+    wherever it hides. Lists and maps keep their order and content."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return _number(value, path)
     if isinstance(value, str):
         if _DATA_AUDIO.match(value):
             raise _embedded_audio(path)
-        return value
+        return _unicode(value, path)
+    if isinstance(value, (dict, list, tuple)) and depth >= MAX_NESTING:
+        raise ValidationError(
+            f"{path} nests lists and maps deeper than DynamoDB's {MAX_NESTING} levels"
+        )
     if isinstance(value, dict):
         if EMBEDDED_AUDIO_FIELD in value and value[EMBEDDED_AUDIO_FIELD]:
             raise _embedded_audio(f"{path}.{EMBEDDED_AUDIO_FIELD}")
-        return {str(key): _storable(inner, f"{path}.{key}") for key, inner in value.items()}
+        return {_name(key, path): storable(inner, f"{path}.{key}", depth + 1)
+                for key, inner in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_storable(inner, f"{path}[{n}]") for n, inner in enumerate(value)]
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise ValidationError(f"{path} must be a finite number")
+        return [storable(inner, f"{path}[{n}]", depth + 1) for n, inner in enumerate(value)]
     return value
+
+
+def _name(key: Any, path: str) -> str:
+    """A field name DynamoDB accepts (moto stores an empty one in a form that breaks every
+    later read of the table)."""
+    name = str(key)
+    if not name:
+        raise ValidationError(f"{path} has a field with an empty name \"\": name it or drop it")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # never echo it: the error message must be valid text too
+        raise ValidationError(f"{path} has a field name holding a lone surrogate") from None
+    return name
+
+
+def parsed_json(text: str) -> Any:
+    """JSON text of an item's fields (`data: AWSJSON` as the local gateway hands it over). A
+    document nested too deep for the decoder (about 1,000 levels) is a ValidationError naming
+    the field that nests, like any item nesting beyond DynamoDB's 32 levels."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        field = _deepest_field(text)
+    raise ValidationError(
+        f"{field} nests lists and maps deeper than DynamoDB's {MAX_NESTING} levels"
+    )
+
+
+def _deepest_field(text: str) -> str:
+    """The top-level field whose value first nests beyond MAX_NESTING levels ("data" when the
+    document itself does), read without recursion."""
+    depth, in_string, escaped, start, last_string, field = 0, False, False, 0, "", "data"
+    for position, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string, last_string = False, text[start:position]
+        elif char == '"':
+            in_string, start = True, position + 1
+        elif char == ":" and depth == 1:
+            try:
+                field = _unicode(json.loads(f'"{last_string}"'), "data")
+            except (ValueError, ValidationError):
+                field = "data"
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING + 1:
+                return field
+        elif char in "]}":
+            depth -= 1
+    return field
+
+
+def _index_keys(entity: Entity, item: dict[str, Any]) -> None:
+    """Index keys within DynamoDB's key sizes (a longer one fails the whole write)."""
+    for index in entity.indexes:
+        for kind, attribute in (("partition", index.hash_key), ("sort", index.range_key)):
+            value = item.get(attribute)
+            limit = INDEX_KEY_BYTES[kind]
+            if isinstance(value, str) and len(value.encode("utf-8")) > limit:
+                raise ValidationError(
+                    f"{attribute} is {len(value.encode('utf-8'))} bytes, over the {limit} bytes "
+                    f"of an index key: shorten it"
+                )
 
 
 def _embedded_audio(path: str) -> ValidationError:
@@ -155,7 +279,8 @@ def normalise(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
     - Legacy `date` / `startTime` also fill `scheduledDate` / `scheduledTime` when absent.
     - Server-set fields (`version`, `createdAt`, ..., `deletedAt`) and index attributes are
       dropped: only the server sets them.
-    - Base64 audio anywhere → ValidationError; floats → Decimal. Idempotent.
+    - Whatever DynamoDB could not store (`storable`), and index keys over DynamoDB's key size
+      → ValidationError naming the field; floats → Decimal. Idempotent.
     """
     if not isinstance(data, dict):
         raise ValidationError(f"a {entity.type_name} must be a JSON object of its fields")
@@ -163,7 +288,7 @@ def normalise(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
         raise _embedded_audio(EMBEDDED_AUDIO_FIELD)
     clean: dict[str, Any] = {}
     for field, value in data.items():
-        field = str(field)
+        field = _name(field, "data")
         if field in SYSTEM_ATTRIBUTES or field in INDEX_ATTRIBUTES:
             continue
         if value is None or value == "":
@@ -172,12 +297,13 @@ def normalise(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
             value = seconds(value, field)
         elif field.endswith("At") and isinstance(value, str):
             value = epoch_ms(value) if epoch_ms(value) is not None else value
-        clean[field] = _storable(value, field)
+        clean[field] = storable(value, field)
     for legacy, current in LEGACY_SCHEDULE_FIELDS:
         if current not in clean and isinstance(clean.get(legacy), str):
             clean[current] = clean[legacy]
     if entity.scheduled and "scheduledDate" in clean and not isinstance(clean["scheduledDate"], str):
         raise ValidationError("scheduledDate must be a date string YYYY-MM-DD")
+    _index_keys(entity, clean)
     return clean
 
 

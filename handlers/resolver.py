@@ -81,7 +81,7 @@ def _fields(data: Any) -> dict[str, Any]:
     """`data: AWSJSON`: AppSync hands it over parsed, the local gateway as a string."""
     if isinstance(data, str):
         try:
-            data = json.loads(data)
+            data = items.parsed_json(data)
         except ValueError:
             raise ValidationError("data must be a JSON object of the item's fields") from None
     if not isinstance(data, dict):

@@ -12,6 +12,7 @@ from handlers import items
 from handlers.auth import Identity
 from handlers.entities import BY_NAME
 from handlers.errors import Unauthorized, ValidationError
+from handlers.tables import to_dynamodb
 
 NEWS, CONDUCTORS = BY_NAME["news"], BY_NAME["conductors"]
 NOW = 1_763_451_000_000
@@ -142,3 +143,58 @@ def test_an_adoption_versions_lists_and_keeps_what_the_job_dropped():
     assert removes == ["liveList"]
     _, removes = items.adoption(NEWS, api_item, {**api_item, "title": "job"}, now_ms=NOW + 9)
     assert removes == ["trashList", "updatedBy"]  # not u's edit: nobody signed in made it
+
+
+# What an attacker (or a broken client) sends that DynamoDB, boto3 or the JSON codec cannot carry.
+# Each must be a ValidationError naming the field, never an InternalError from deeper down.
+
+
+def nested(depth: int) -> list:
+    """A list `depth` levels deep (built by a loop: JSON's decoder would stop at ~1,000)."""
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+
+@pytest.mark.parametrize("entity, data, field", [
+    (NEWS, {"duration": "inf"}, "duration"),
+    (NEWS, {"duration": "-Infinity"}, "duration"),
+    (NEWS, {"duration": "nan"}, "duration"),
+    (NEWS, {"audioDuration": "1e400"}, "audioDuration"),
+    (NEWS, {"duration": "9" * 50 + ":00"}, "duration"),
+    (NEWS, {"count": 1234567890123456789012345678901234567890}, "count"),
+    (NEWS, {"count": 1e200}, "count"),
+    (NEWS, {"count": 1e-200}, "count"),
+    (NEWS, {"sounds": [{"volume": -(10 ** 40)}]}, "sounds[0].volume"),
+    (NEWS, {"segments": nested(1000)}, "segments"),
+    (NEWS, {"meta": {"a": {"b": nested(40)}}}, "meta.a.b"),
+    (NEWS, {"title": "Flash \ud800"}, "title"),
+    (NEWS, {"sounds": [{"name": "\udfff"}]}, "sounds[0].name"),
+    (CONDUCTORS, {"scheduledDate": "2025-11-18" + "x" * 2100}, "scheduledDate"),
+    (CONDUCTORS, {"date": "é" * 1100}, "scheduledDate"),
+    (NEWS, {"": "sans nom"}, '""'),
+    (NEWS, {"segments": [{"": 1}]}, "segments[0]"),
+    (NEWS, {"meta": {"\ud800": 1}}, "meta"),
+])
+def test_values_dynamodb_cannot_hold_are_refused_naming_the_field(entity, data, field):
+    with pytest.raises(ValidationError, match=re.escape(field)):
+        items.new_item(entity, {"title": "Flash", **data}, item_id="news-1", owner_id="u",
+                       updated_by="u", now_ms=NOW)
+
+
+def test_the_edges_of_what_dynamodb_holds_are_kept():
+    kept = items.normalise(CONDUCTORS, {
+        "count": 12345678901234567890123456789012345678, "tiny": 1e-120, "huge": 1e120,
+        "duration": "999:59", "scheduledDate": "x" * 2048, "deep": nested(32),
+        "emoji": "🎙️ Matinale",
+    })
+    assert kept["duration"] == 999 * 60 + 59 and kept["tiny"] == Decimal("1E-120")
+    to_dynamodb(kept)  # boto3's serializer takes every one of them
+
+
+@pytest.mark.parametrize("bad", ["news-\ud800", "\udc00"])
+def test_ids_with_lone_surrogates_are_refused(bad):
+    with pytest.raises(ValidationError, match="id"):
+        items.client_id(bad)

@@ -88,3 +88,89 @@ def test_any_call_gets_an_envelope_and_a_refusal_changes_nothing(tables, field, 
             "ValidationError", "ConflictError", "NotFoundError", "Unauthorized"), envelope
         assert envelope["error"]["message"]
         assert dump_tables() == before
+
+
+# ------------------------------------------------------------------ values nothing can store
+# The hostile classes of values: each becomes a ValidationError naming the field that holds it
+# (wherever in the item it hides), never an InternalError, and nothing is written.
+def _deep_json(depth: int, kind: str) -> str:
+    return ("[" * depth + "]" * depth) if kind == "list" else ('{"a":' * (depth - 1) + "{}" + "}" * (depth - 1))
+
+
+LONE_SURROGATE = st.integers(0xD800, 0xDFFF).map(chr)
+BAD_DURATIONS = st.one_of(
+    st.sampled_from(["inf", "-inf", "Infinity", "nan", "NaN", "1e400", "-1e400", "1E999"]),
+    st.integers(39, 80).map(lambda digits: "9" * digits + ":00"),
+    st.integers(39, 80).map(lambda digits: "1:" + "5" * digits + ":00"),
+)
+BAD_NUMBERS = st.one_of(
+    st.integers(10 ** 38, 10 ** 60).filter(lambda n: str(n).rstrip("0") != "1"),
+    st.integers(10 ** 38, 10 ** 60).map(lambda n: -n),
+    st.floats(min_value=1e127, max_value=1e307),
+    st.floats(min_value=1e-300, max_value=1e-131),
+)
+BAD_TEXT = st.builds(lambda before, char, after: before + char + after,
+                     st.text(max_size=10), LONE_SURROGATE, st.text(max_size=10))
+PLACES = st.lists(st.sampled_from(["list", "map"]), max_size=3)  # where inside the field it hides
+APP_FIELDS = st.sampled_from(["title", "content", "segments", "sounds", "meta", "notes"])
+
+
+@st.composite
+def hostile_items(draw):
+    """(entity, data as the client sends it: JSON text or parsed, id or None, the field the
+    error must name)."""
+    kind = draw(st.sampled_from(["duration", "number", "deep", "text", "index", "name", "id"]))
+    entity = BY_NAME[draw(st.sampled_from(["news", "conductors", "journals"]))]
+    data = {"title": "Flash 7h", "status": "draft"}
+    item_id, deep = None, None
+    if kind == "duration":
+        field = draw(st.sampled_from(["duration", "audioDuration"]))
+        data[field] = draw(BAD_DURATIONS)
+    elif kind == "index":
+        entity = BY_NAME[draw(st.sampled_from(["conductors", "journals"]))]
+        field = "scheduledDate"
+        data[draw(st.sampled_from(["scheduledDate", "date"]))] = "2025-11-18" + draw(
+            st.sampled_from(["x", "é", "🎙"])) * draw(st.integers(2048, 3000))
+    elif kind == "id":
+        field, item_id = "id", draw(BAD_TEXT)
+    else:
+        field = draw(APP_FIELDS)
+        value = {"number": BAD_NUMBERS, "text": BAD_TEXT, "deep": st.just("\x00deep"),
+                 "name": st.builds(lambda v: {"": v}, SCALARS)}[kind]
+        value = draw(value)
+        if kind == "deep":
+            depth = draw(st.one_of(st.integers(34, 100), st.sampled_from([999, 1000, 5000])))
+            deep = _deep_json(depth, draw(st.sampled_from(["list", "map"])))
+        for place in draw(PLACES):
+            value = [value] if place == "list" else {"inside": value}
+        if kind == "name" and draw(st.booleans()):
+            field, value = '""', draw(SCALARS)  # the empty name at the top: data {"": ...}
+            data[""] = value
+        else:
+            data[field] = value
+    as_text = deep is not None or draw(st.booleans())  # the local gateway hands over JSON text
+    if deep is not None:
+        text = json.dumps(data).replace(json.dumps("\x00deep"), deep)
+        return entity, text, item_id, field
+    return entity, json.dumps(data) if as_text else data, item_id, field
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(case=hostile_items(), update=st.booleans())
+def test_values_nothing_can_store_are_validation_errors_naming_the_field(tables, case, update):
+    entity, data, item_id, field = case
+    seed(entity, f"{entity.id_prefix}-seeded", "journalist-1", scheduledDate="2025-11-18")
+    before = dump_tables()
+    if update and item_id is None:
+        envelope = call(f"update{entity.type_name}", input={
+            "id": f"{entity.id_prefix}-seeded", "expectedVersion": 1, "data": data})
+    else:
+        envelope = call(f"create{entity.type_name}", input={"id": item_id, "data": data})
+    assert "error" in envelope, envelope
+    error = envelope["error"]
+    assert error["errorType"] == "ValidationError", error
+    assert field in error["message"], (field, error["message"])
+    assert dump_tables() == before
+    listed = call(f"list{entity.plural}")  # the table still serves everyone
+    assert "error" not in listed and listed["data"]["items"], listed
