@@ -6,6 +6,7 @@ and the legacy migration (tools/) all call these functions, so a rule changes in
 """
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -256,9 +257,12 @@ def _embedded_audio(path: str) -> ValidationError:
 
 
 def _plain(value: Any) -> Any:
-    """Decimals back to int/float, at any depth (what JSON clients expect)."""
+    """Decimals back to int/float, binaries (a job may write them; boto3 reads them as its
+    `Binary`, which has `__bytes__`) as base64 text, at any depth (what JSON clients expect)."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (bytes, bytearray)) or hasattr(value, "__bytes__"):
+        return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, dict):
         return {key: _plain(inner) for key, inner in value.items()}
     if isinstance(value, (list, tuple, set)):

@@ -2,6 +2,7 @@
 which entity's table it came from, and its old and new items as plain values."""
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,29 @@ def entity_of(event_source_arn: str) -> Entity:
     raise LookupError(f"stream of table {table!r} belongs to no entity (TABLE_* variables)")
 
 
+def _binaries_decoded(value: Any) -> Any:
+    """A stream image as boto3's deserializer wants it: Lambda's JSON event carries binary
+    attributes (`B`, `BS`, at any depth) as base64 text, the deserializer takes bytes."""
+    if isinstance(value, list):
+        return [_binaries_decoded(inner) for inner in value]
+    if not isinstance(value, dict):
+        return value
+    decoded = {}
+    for kind, inner in value.items():
+        if kind == "B" and isinstance(inner, str):
+            inner = base64.b64decode(inner)
+        elif kind == "BS" and isinstance(inner, list):
+            inner = [base64.b64decode(b) if isinstance(b, str) else b for b in inner]
+        else:
+            inner = _binaries_decoded(inner)
+        decoded[kind] = inner
+    return decoded
+
+
+def _image(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    return from_dynamodb(_binaries_decoded(image)) if image else None
+
+
 @dataclass(frozen=True)
 class StreamChange:
     entity: Entity
@@ -37,8 +61,8 @@ class StreamChange:
         return cls(
             entity=entity_of(record["eventSourceARN"]),
             event_name=record["eventName"],
-            old=from_dynamodb(old) if old else None,
-            new=from_dynamodb(new) if new else None,
+            old=_image(old),
+            new=_image(new),
             approximate_ms=int(float(stream.get("ApproximateCreationDateTime", 0)) * 1000),
             sequence_number=stream["SequenceNumber"],
         )
