@@ -1,6 +1,8 @@
 // Production build: content-hashed, minified ES modules in dist/assets, and dist/index.html
 // pointing at them (the hashed names come from esbuild's metafile). Hashed files are cached
 // for a year by CloudFront; index.html is never cached stale, so a deploy is seen at once.
+// A second build writes the classic (IIFE) bundle the station's own app loads as a plain
+// <script> in place of its old storage script: assets/station-<hash>.js.
 import { build } from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,12 +18,12 @@ const entryPoints = {
   'newsroom-style': 'src/newsroom.css',
 };
 
-await rm(dist, { recursive: true, force: true });
-const result = await build({
+// The station app's scripts are classic: no import/export, globals only.
+const classicEntryPoints = { station: 'src/station.js' };
+
+const common = {
   absWorkingDir: root,
-  entryPoints,
   bundle: true,
-  format: 'esm',
   minify: true,
   sourcemap: false,
   target: ['es2022'],
@@ -30,14 +32,23 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
-});
+};
 
-// Entry name -> hashed file under dist/, e.g. newsroom -> assets/newsroom-AB12CD34.js.
-const assets = {};
-for (const [file, output] of Object.entries(result.metafile.outputs)) {
-  if (!output.entryPoint) continue;
-  const name = Object.keys(entryPoints).find((key) => path.normalize(entryPoints[key]) === path.normalize(output.entryPoint));
-  assets[name] = path.relative(dist, path.join(root, file)).split(path.sep).join('/');
+await rm(dist, { recursive: true, force: true });
+const assets = {
+  ...hashedNames(await build({ ...common, entryPoints, format: 'esm' }), entryPoints),
+  ...hashedNames(await build({ ...common, entryPoints: classicEntryPoints, format: 'iife' }), classicEntryPoints),
+};
+
+/** Entry name -> hashed file under dist/, e.g. newsroom -> assets/newsroom-AB12CD34.js. */
+function hashedNames(result, entries) {
+  const names = {};
+  for (const [file, output] of Object.entries(result.metafile.outputs)) {
+    if (!output.entryPoint) continue;
+    const name = Object.keys(entries).find((key) => path.normalize(entries[key]) === path.normalize(output.entryPoint));
+    names[name] = path.relative(dist, path.join(root, file)).split(path.sep).join('/');
+  }
+  return names;
 }
 
 const template = await readFile(path.join(root, 'index.html'), 'utf8');

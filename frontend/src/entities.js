@@ -1,4 +1,4 @@
-// The newsroom's five entities as the GraphQL API names them. The source of truth is
+// The newsroom's entities as the GraphQL API names them. The source of truth is
 // handlers/entities.py and infra/schema.graphql; test/entities.test.js checks this table
 // against both, so the three can never drift apart.
 
@@ -8,7 +8,12 @@ export const ENTITIES = [
   { name: 'blocks', typeName: 'Block', plural: 'Blocks', idPrefix: 'block' },
   { name: 'conductors', typeName: 'Conductor', plural: 'Conductors', idPrefix: 'conductor' },
   { name: 'journals', typeName: 'Journal', plural: 'Journals', idPrefix: 'journal' },
+  { name: 'multitracks', typeName: 'Multitrack', plural: 'Multitracks', idPrefix: 'multitrack' },
 ];
+
+// What the app's load() returns: every entity but the multitrack projects, which the
+// multitrack editor reads on its own (storage.db.getAll('multitracks')).
+export const APP_ENTITIES = ENTITIES.filter((entity) => entity.name !== 'multitracks');
 
 const BY_NAME = new Map(ENTITIES.map((entity) => [entity.name, entity]));
 
@@ -17,7 +22,7 @@ const BY_NAME = new Map(ENTITIES.map((entity) => [entity.name, entity]));
 export const SYSTEM_FIELDS = ['version', 'createdAt', 'updatedAt', 'ownerId', 'updatedBy', 'deletedAt'];
 
 /** The entity behind a type name the app passes to saveItem/deleteItem: 'animation' and
- * 'animations' are the same thing; 'multitracks' has no table in the platform (null). */
+ * 'animations' are the same thing; an unknown name is null. */
 export function entityFor(type) {
   const key = String(type ?? '').toLowerCase();
   return BY_NAME.get(key) ?? BY_NAME.get(`${key}s`) ?? null;

@@ -1,11 +1,13 @@
 // The reference newsroom page: sign-in, the five lists with create/edit/delete/restore, live
 // updates and the conflict dialog. It talks to the platform only through the storage module,
-// exactly as the existing app does (window.Storage, window.app.onDatabaseUpdate).
+// and its events (the station's own app gets the classic bundle, src/station.js, instead).
 import { askConflict } from './collab/conflict-dialog.js';
 import { ENTITIES, SYSTEM_FIELDS } from './entities.js';
-import { SaveConflict } from './storage.js';
+import { SaveConflict, StorageDynamoDB } from './storage.js';
 
-const storage = window.Storage;
+// The page's one storage, on window where tests and benchmarks reach it.
+const storage = new StorageDynamoDB();
+window.Storage = storage;
 const $ = (testId, scope = document) => scope.querySelector(`[data-testid="${testId}"]`);
 const LABELS = { news: 'News', animations: 'Animations', blocks: 'Blocs', conductors: 'Conducteurs', journals: 'Journaux' };
 // Fields the editor shows on their own; everything else the app stores is edited as JSON.
@@ -13,8 +15,8 @@ const OWN_FIELDS = ['id', 'title', 'content', ...SYSTEM_FIELDS];
 
 let editing = null; // {entity, item, done}: the item as the editor opened it (with its version)
 
-// The page plays the existing app's part: storage calls this on every remote change.
-window.app = { onDatabaseUpdate: () => renderLists() };
+// Every remote change the storage applied redraws the lists.
+storage.addEventListener('change', () => renderLists());
 
 // Amplify's real-time connection states, as the newsroom reads them (data-state keeps the raw one).
 const CONNECTION_LABELS = {

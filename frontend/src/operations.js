@@ -1,5 +1,5 @@
 // GraphQL documents for infra/schema.graphql, built from the entity table so that each
-// operation is written once for all five entities.
+// operation is written once for every entity.
 import { ENTITIES } from './entities.js';
 
 // What the storage module needs of an item: `data` is the whole item as the app sees it.
@@ -7,7 +7,7 @@ const ITEM_FIELDS = 'id version updatedAt deletedAt data';
 // Every Change field the publisher selects (docs/contracts.md): a subscriber gets only these.
 export const CHANGE_FIELDS = 'entity op id version item changedBy changedAt';
 
-// Large pages: one request brings up to PAGE_SIZE items of each of the five entities.
+// Large pages: one request brings up to PAGE_SIZE items of each entity asked for.
 export const PAGE_SIZE = 500;
 
 /** One request listing a page of every entity given in `tokens` ({entity name: nextToken or

@@ -17,6 +17,8 @@ export function itemOf(record) {
 }
 
 const clone = (item) => structuredClone(item);
+// An item not yet stored has no server createdAt: it is the newest.
+const createdAtOf = (item) => (typeof item.createdAt === 'number' ? item.createdAt : Infinity);
 // Server copies kept per item: an editor opened a few versions ago still finds the version it
 // started from, the common ancestor of its three-way merge.
 const VERSIONS_KEPT = 8;
@@ -33,7 +35,8 @@ export class Replica {
     this.lastSeen = 0;
   }
 
-  /** Replace an entity's whole content (load). */
+  /** Replace an entity's whole content (load), newest creation first. The list stays the
+ * same array: the app keeps the arrays load() handed out. */
   reset(entityName, items) {
     const list = this.cache[entityName];
     const base = this.base[entityName];
@@ -45,6 +48,7 @@ export class Replica {
       list.push(clone(item));
       this.seen(item.updatedAt);
     }
+    list.sort((a, b) => createdAtOf(b) - createdAtOf(a));
   }
 
   /** The server's copy of an item: at `version` when that one is still kept, else the newest. */
@@ -80,12 +84,17 @@ export class Replica {
     this.seen(item.updatedAt);
   }
 
-  /** Show an edit not yet stored (queued offline): the cache changes, the server copy does not. */
+  /** Show an edit not yet stored (queued offline): the cache changes, the server copy does not.
+   * A new item takes its place by creation time (newest first), as the app lists them. */
   showLocal(entityName, item) {
     const list = this.cache[entityName];
     const index = list.findIndex((cached) => cached.id === item.id);
-    if (index >= 0) list[index] = clone(item);
-    else list.unshift(clone(item));
+    if (index >= 0) {
+      list[index] = clone(item);
+      return;
+    }
+    const after = list.findIndex((cached) => createdAtOf(cached) <= createdAtOf(item));
+    list.splice(after < 0 ? list.length : after, 0, clone(item));
   }
 
   remove(entityName, id, version) {

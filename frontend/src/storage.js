@@ -6,21 +6,26 @@
 import { Amplify } from 'aws-amplify';
 import { CONNECTION_STATE_CHANGE, ConnectionState, generateClient } from 'aws-amplify/api';
 import { fetchAuthSession, getCurrentUser, signIn, signOut } from 'aws-amplify/auth';
+import { cognitoCredentialsProvider } from 'aws-amplify/auth/cognito';
 import { Hub } from 'aws-amplify/utils';
 
-import { applyResolution, deepEqual, threeWayMerge } from './collab/merge.js';
+import { askConflict } from './collab/conflict-dialog.js';
+import { applyResolution, threeWayMerge } from './collab/merge.js';
 import { Outbox } from './collab/outbox.js';
 import { EditPresence } from './collab/presence.js';
 import { amplifyConfig, loadConfig } from './config.js';
-import { ENTITIES, appFields, newId, requireEntity } from './entities.js';
+import { APP_ENTITIES, ENTITIES, appFields, newId, requireEntity } from './entities.js';
 import { audioBytes, audioKey, keyFromUrl, mediaUrl, objectUrl, sendS3, signedS3Request } from './media.js';
 import * as ops from './operations.js';
 import { Replica, itemOf, parseJson } from './replica.js';
+import { AppSession } from './session.js';
 
 // A catch-up starts a little before the newest change seen: clocks of the writers differ and
 // an item's updatedAt is set before its write lands in the index.
 const CATCH_UP_MARGIN_MS = 5000;
 const SETTINGS_KEY = 'saint-esprit:settings';
+// The app's "delete forever" (save(data) without an item) covers these lists only.
+const TRASHED_BY_SAVE = ['news', 'animations'];
 
 /** An error the API returned (ValidationError, ConflictError, NotFoundError, Unauthorized...). */
 export class StorageError extends Error {
@@ -45,13 +50,28 @@ export class SaveConflict extends Error {
 }
 
 export class StorageDynamoDB extends EventTarget {
-  constructor({ configUrl = '/config.json' } = {}) {
+  /** `askConflict` and `document`: the dialog that settles a same-field conflict when nobody
+   * listens to `conflict` (the station's app does not), and the page it is shown in. */
+  constructor({ configUrl = '/config.json', askConflict: ask = askConflict, document = globalThis.document } = {}) {
     super();
     this.configUrl = configUrl;
     this.config = null;
     this.client = null;
     this.replica = new Replica();
     this.cache = this.replica.cache;
+    // Entities paged in once; after that the replica is live and load() sends nothing.
+    this.loaded = new Set();
+    // Ids of the news and animations the last load() handed out: what save(data) compares to.
+    this.handedOut = null;
+    this.conflictListeners = new Set();
+    this.askConflict = ask;
+    this.document = document;
+    // The station app's hosted-UI session, when the storage adopted it (see init).
+    this.appSession = null;
+    // The old script's handles the multitrack editor uses: `db.getAll(type)` and
+    // `s3.upload(params).promise()`.
+    this.db = { getAll: (type) => this.getAll(type) };
+    this.s3 = { upload: (params) => ({ promise: () => this.uploadMedia(params) }) };
     this.userId = null;
     this.user = null;
     this.connectionState = 'Disconnected';
@@ -66,25 +86,44 @@ export class StorageDynamoDB extends EventTarget {
 
   // ---- session -------------------------------------------------------------------------
 
-  /** Configure Amplify from config.json; when a user is already signed in, start the live
-   * feed. Returns whether someone is signed in. */
+  /** Configure Amplify from config.json; when someone is signed in (the station app's
+   * hosted-UI tokens, or this module's own session), start the live feed. Resolves whether
+   * someone is signed in and never throws: the app treats a throwing init as fatal, and
+   * with no session its own sign-in redirect takes over. */
   async init() {
-    if (!this.config) {
-      this.config = await loadConfig(this.configUrl);
-      Amplify.configure(amplifyConfig(this.config));
-      this.client = generateClient();
-      Hub.listen('api', ({ payload }) => {
-        if (payload.event === CONNECTION_STATE_CHANGE) this.onConnectionState(payload.data.connectionState);
-      });
-      globalThis.addEventListener?.('online', () => this.resync());
-    }
     try {
-      await getCurrentUser();
-    } catch {
+      if (!this.config) this.configure(await loadConfig(this.configUrl));
+      try {
+        await getCurrentUser();
+      } catch {
+        return false; // nobody signed in
+      }
+      await this.startSession();
+      return true;
+    } catch (error) {
+      console.error('StorageDynamoDB.init failed', error);
+      this.emit('error', { error });
       return false;
     }
-    await this.startSession();
-    return true;
+  }
+
+  configure(config) {
+    this.appSession = AppSession.adopt(config);
+    if (this.appSession) {
+      // The identity pool still gives media credentials: Amplify's own provider, fed the
+      // adopted ID token.
+      Amplify.configure(amplifyConfig(config), {
+        Auth: { tokenProvider: this.appSession.tokenProvider, credentialsProvider: cognitoCredentialsProvider },
+      });
+    } else {
+      Amplify.configure(amplifyConfig(config));
+    }
+    this.client = generateClient();
+    Hub.listen('api', ({ payload }) => {
+      if (payload.event === CONNECTION_STATE_CHANGE) this.onConnectionState(payload.data.connectionState);
+    });
+    globalThis.addEventListener?.('online', () => this.resync());
+    this.config = config;
   }
 
   async signIn(username, password) {
@@ -98,14 +137,19 @@ export class StorageDynamoDB extends EventTarget {
     return this.user;
   }
 
+  /** Sign out of this module's own session. An adopted session is the app's to end
+   * (cognitoLogout): the storage only stops refreshing it. */
   async signOut() {
     this.stopLive();
     await this.presence?.close();
     this.presence = null;
-    await signOut();
+    if (this.appSession) this.appSession.stop();
+    else await signOut();
     this.user = null;
     this.userId = null;
     for (const entity of ENTITIES) this.replica.reset(entity.name, []);
+    this.loaded.clear();
+    this.handedOut = null;
   }
 
   async startSession() {
@@ -124,6 +168,7 @@ export class StorageDynamoDB extends EventTarget {
       selfId: this.userId,
     });
     this.presence.addEventListener('presence', (event) => this.emit('presence', event.detail));
+    this.appSession?.schedule();
     this.startLive();
   }
 
@@ -134,13 +179,37 @@ export class StorageDynamoDB extends EventTarget {
 
   // ---- reading -------------------------------------------------------------------------
 
-  /** Every live item of every entity (or of `filter.entities`), all pages: one request per
-   * page, the entities side by side in it. */
-  async load(filter = {}) {
-    const wanted = filter.entities ? filter.entities.map((type) => requireEntity(type).name) : ENTITIES.map((e) => e.name);
-    const pages = await this.allPages(ops.loadQuery, wanted);
-    for (const name of wanted) this.replica.reset(name, pages[name].map(itemOf));
-    return { ...this.cache, settings: this.settings };
+  /** The app's lists: {news, animations, blocks, conductors, journals}, newest creation
+   * first. The first call reads every page; later calls send nothing and return the same
+   * arrays, kept live (own saves, remote changes) in place. */
+  async load() {
+    await this.ensureLoaded(APP_ENTITIES.map((e) => e.name));
+    const lists = Object.fromEntries(APP_ENTITIES.map((e) => [e.name, this.cache[e.name]]));
+    this.handedOut = Object.fromEntries(TRASHED_BY_SAVE.map((name) => [name, new Set(lists[name].map((item) => item.id))]));
+    return { ...lists, settings: this.settings };
+  }
+
+  /** Page in the entities not read yet (all in the same requests). */
+  async ensureLoaded(names) {
+    const missing = names.filter((name) => !this.loaded.has(name));
+    if (missing.length) await this.reload(missing);
+  }
+
+  /** Read the entities again from the server, every page (one request per page, the
+   * entities side by side in it); the cached arrays are refilled in place. */
+  async reload(names = APP_ENTITIES.map((e) => e.name)) {
+    const pages = await this.allPages(ops.loadQuery, names);
+    for (const name of names) {
+      this.replica.reset(name, pages[name].map(itemOf));
+      this.loaded.add(name);
+    }
+  }
+
+  /** The live list of one entity, read once (the multitrack editor's `db.getAll`). */
+  async getAll(type) {
+    const entity = requireEntity(type);
+    await this.ensureLoaded([entity.name]);
+    return this.cache[entity.name];
   }
 
   /** Every page of a paged query for the entities `names` (`pagesQuery(tokens)` builds one
@@ -183,8 +252,9 @@ export class StorageDynamoDB extends EventTarget {
     return Object.values(pages).flat();
   }
 
+  /** A fresh array: the app sorts it in place. */
   getAllJournals() {
-    return this.cache.journals;
+    return [...this.cache.journals];
   }
 
   getAllConductors() {
@@ -209,28 +279,50 @@ export class StorageDynamoDB extends EventTarget {
 
   // ---- writing -------------------------------------------------------------------------
 
-  /** Create or update one item (type: news, animations, animation, conductors, ...). An item
-   * already known is updated with the version it was read at, so a save based on a stale copy
-   * fails instead of overwriting; see `conflict`. Resolves to the stored item. A new item
-   * (no version) is created; if its id exists already, that is a conflict too. */
+  /** Create or update one item (type: news, animations, animation, conductors, multitracks
+   * ...). An item already known is updated with the version it was read at, so a save based
+   * on a stale copy fails instead of overwriting; see `conflict`. Resolves to the stored item,
+   * throws on failure. An item whose id is new is created, even when it carries a version (the
+   * app's "Dupliquer" copies a loaded item, version included, under a new id); if the id
+   * exists already, that is a conflict too. */
   async saveItem(type, item) {
     const entity = requireEntity(type);
     const id = item.id ?? newId(entity);
     const mine = { ...appFields(item), id };
     // The version this edit started from: the one the item carries (the app edits cached
-    // items, which hold their version), else the cached one.
-    const startedFrom = item.version ?? this.replica.cachedVersion(entity.name, id);
+    // items, which hold their version), else the cached one; none for an id never seen.
+    const known = this.replica.knownVersion(entity.name, id);
+    const startedFrom = known == null ? undefined : item.version ?? known;
     const base = startedFrom == null ? undefined : this.replica.serverCopy(entity.name, id, startedFrom);
     const queued = { type: entity.name, id, item: mine, baseVersion: startedFrom ?? null, base: base ?? null };
     // Offline, or earlier saves still waiting: queue behind them so the order is kept.
     if (isOffline() || this.outbox.pending.length) return this.queue(entity, queued);
     try {
-      return await this.write(entity, mine, startedFrom);
+      try {
+        return await this.write(entity, mine, startedFrom);
+      } catch (error) {
+        if (error.offline) return this.queue(entity, queued);
+        // The server never had it (or purged it): what the user saves is new.
+        if (error.errorType === 'NotFoundError' && startedFrom != null) return await this.write(entity, mine, undefined);
+        if (error.errorType !== 'ConflictError') throw error;
+        return await this.settleConflict(entity, base ?? null, mine, parseJson(error.errorInfo?.current));
+      }
     } catch (error) {
-      if (error.offline) return this.queue(entity, queued);
-      if (error.errorType !== 'ConflictError') throw error;
-      return this.settleConflict(entity, base ?? null, mine, parseJson(error.errorInfo?.current));
+      if (!(error instanceof SaveConflict) || this.conflictListeners.size || !this.document) throw error;
+      // Nobody listens (the station's app): the storage asks the user itself.
+      return error.detail.resolve(await this.askConflict(error.detail, { document: this.document }));
     }
+  }
+
+  // The `conflict` listeners are counted: without one, the storage shows its own dialog.
+  addEventListener(type, listener, options) {
+    if (type === 'conflict' && listener) this.conflictListeners.add(listener);
+    super.addEventListener(type, listener, options);
+  }
+
+  removeEventListener(type, listener, options) {
+    if (type === 'conflict') this.conflictListeners.delete(listener);
+    super.removeEventListener(type, listener, options);
   }
 
   /** Keep a save for the reconnection; the user sees their edit meanwhile. */
@@ -287,9 +379,26 @@ export class StorageDynamoDB extends EventTarget {
    * merged and saved at once; changes on the same field go to the user (`conflict` event and
    * a rejected SaveConflict), and nothing is written until they decide. */
   async settleConflict(entity, base, mine, theirs) {
-    if (theirs) this.replica.accept(entity.name, theirs);
+    if (theirs?.deletedAt) this.replica.remove(entity.name, mine.id, theirs.version);
+    else if (theirs) this.replica.accept(entity.name, theirs);
     if (!theirs || theirs.deletedAt) {
-      const detail = { type: entity.name, id: mine.id, mine, theirs, base, conflicts: [], resolve: async () => null };
+      const detail = {
+        type: entity.name,
+        id: mine.id,
+        mine,
+        theirs,
+        base,
+        conflicts: [],
+        // Deleted meanwhile: 'mine' brings the item back with my version, 'theirs' accepts
+        // the deletion (resolves null).
+        resolve: async (decision) => {
+          this.settled(entity.name, mine.id);
+          if (decision !== 'mine') return null;
+          if (!theirs) return this.write(entity, mine, undefined);
+          const restored = await this.restoreItem(entity.name, mine.id);
+          return this.write(entity, mine, restored.version);
+        },
+      };
       this.emit('conflict', detail);
       throw new SaveConflict(detail);
     }
@@ -324,15 +433,22 @@ export class StorageDynamoDB extends EventTarget {
     throw new SaveConflict(detail);
   }
 
-  /** Soft delete: a tombstone others see disappear, restorable from the trash. */
+  /** Soft delete: a tombstone others see disappear, restorable from the trash. Resolves
+   * whether it was deleted and never throws (the app tests the result); the app's third
+   * argument, createdAt, is not needed. */
   async deleteItem(type, id) {
-    const entity = requireEntity(type);
-    let expectedVersion = this.replica.cachedVersion(entity.name, id);
-    if (expectedVersion == null) expectedVersion = (await this.getItem(entity.name, id))?.version;
-    if (expectedVersion == null) return false;
-    const data = await this.request(ops.deleteMutation(entity), { id, expectedVersion });
-    this.replica.remove(entity.name, id, itemOf(data.result)?.version);
-    return true;
+    try {
+      const entity = requireEntity(type);
+      let expectedVersion = this.replica.cachedVersion(entity.name, id);
+      if (expectedVersion == null) expectedVersion = (await this.getItem(entity.name, id))?.version;
+      if (expectedVersion == null) return false;
+      const data = await this.request(ops.deleteMutation(entity), { id, expectedVersion });
+      this.replica.remove(entity.name, id, itemOf(data.result)?.version);
+      return true;
+    } catch (error) {
+      this.emit('error', { error });
+      return false;
+    }
   }
 
   async restoreItem(type, id) {
@@ -343,22 +459,27 @@ export class StorageDynamoDB extends EventTarget {
     return item;
   }
 
-  /** Bulk save (the app's `save(data)`): only items that differ from the server's copy are
-   * sent, one request each; settings stay in this browser. */
+  /** The app's `save(data)`: its "delete forever" hands back what load() gave minus the
+   * news or animations it removed. Those go to the trash (restorable); nothing else is
+   * written (each edit was saved by saveItem already). Settings stay in this browser.
+   * Resolves whether every removal was stored. */
   async save(data) {
     if (data.settings) {
       this.settings = data.settings;
       writeSettings(this.settings);
     }
-    const saved = [];
-    for (const entity of ENTITIES) {
-      for (const item of data[entity.name] ?? []) {
-        const base = item.id && this.replica.serverCopy(entity.name, item.id);
-        if (base && deepEqual(appFields(base), appFields(item))) continue;
-        saved.push(await this.saveItem(entity.name, item));
+    let stored = true;
+    for (const name of TRASHED_BY_SAVE) {
+      if (!this.handedOut || !Array.isArray(data[name])) continue;
+      const kept = new Set(data[name].map((item) => item?.id));
+      for (const id of this.handedOut[name]) {
+        // Deleted meanwhile (by someone else or deleteItem) is not the app's to delete again.
+        if (kept.has(id) || this.replica.cachedVersion(name, id) == null) continue;
+        stored = (await this.deleteItem(name, id)) && stored;
+        this.handedOut[name].delete(id);
       }
     }
-    return saved;
+    return stored;
   }
 
   saveJournal(journal) {
@@ -380,11 +501,23 @@ export class StorageDynamoDB extends EventTarget {
   // ---- audio ---------------------------------------------------------------------------
 
   /** Upload a clip to the media bucket with the identity pool's credentials; returns
-   * {url, key, bucket} where url is served by CloudFront. */
-  async saveAudioFile(id, { data, type = 'audio/mpeg' }) {
+   * {url, key, bucket} where url is public (CloudFront, CORS-enabled). */
+  async saveAudioFile(id, { data, blob, type = 'audio/mpeg' }) {
+    return this.putMedia(id, data ?? blob, type);
+  }
+
+  /** The multitrack editor's `s3.upload(params)`: the clip goes to the media bucket under
+   * the user's own prefix whatever Bucket and Key it names (its bucket is the old stack's). */
+  async uploadMedia({ Key, Body, ContentType = 'audio/mpeg' }) {
+    const name = String(Key ?? 'clip').split('/').pop().replace(/\.[^.]*$/, '');
+    const { url, key, bucket } = await this.putMedia(name, Body, ContentType);
+    return { Location: url, Key: key, Bucket: bucket };
+  }
+
+  async putMedia(name, data, type) {
     const { credentials, identityId } = await fetchAuthSession();
     if (!credentials || !identityId) throw new Error('no media credentials: is the identity pool configured?');
-    const key = audioKey(identityId, id, type);
+    const key = audioKey(identityId, name, type);
     const request = signedS3Request({
       method: 'PUT',
       url: objectUrl(this.config, key),
@@ -461,7 +594,6 @@ export class StorageDynamoDB extends EventTarget {
     }
     if (outcome !== 'applied') return;
     this.emit('change', change);
-    globalThis.app?.onDatabaseUpdate?.(change); // window.app in the browser
   }
 
   onConnectionState(state) {
@@ -534,8 +666,3 @@ function writeSettings(settings) {
   globalThis.localStorage?.setItem(SETTINGS_KEY, JSON.stringify(settings));
 }
 
-// The existing app finds the class and its instance on window (DOMAIN.md).
-if (typeof window !== 'undefined') {
-  window.StorageDynamoDB = StorageDynamoDB;
-  window.Storage = new StorageDynamoDB();
-}

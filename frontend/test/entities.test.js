@@ -30,8 +30,9 @@ test('the app\'s singular and plural type names reach the same entity', () => {
   assert.equal(entityFor('news').name, 'news');
   assert.equal(entityFor('Conductor').name, 'conductors');
   assert.equal(entityFor('journal').name, 'journals');
-  assert.equal(entityFor('multitracks'), null);
-  assert.throws(() => requireEntity('multitracks'), /unknown item type "multitracks"/);
+  assert.equal(entityFor('multitracks').name, 'multitracks');
+  assert.equal(entityFor('habillage'), null);
+  assert.throws(() => requireEntity('audio'), /unknown item type "audio"/);
 });
 
 test('new ids follow the app\'s format and never repeat within a millisecond', () => {

@@ -3,16 +3,22 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 
+import { ENTITIES } from '../src/entities.js';
 import { SaveConflict, StorageDynamoDB } from '../src/storage.js';
+
+const ENTITY_OF_TYPE = Object.fromEntries(ENTITIES.map((e) => [e.typeName, e.name]));
 
 const NETWORK_DOWN = { data: {}, errors: [{ message: 'A network error has occurred.', originalError: { name: 'NetworkError' } }] };
 
-/** The API as the resolver behaves: versions +1 per write, ConflictError with the current item. */
+/** The API as the resolver behaves: versions +1 per write, ConflictError with the current item,
+ * NotFoundError for an update of an id it never had; createdAt set by the server. */
 function fakeApi() {
   const api = { calls: [], items: new Map(), offline: false, now: 1000 };
   // `entity` is the stand-in's own bookkeeping: never part of the item.
   const answer = ({ entity: _entity, ...item }) => ({ id: item.id, version: item.version, updatedAt: item.updatedAt, deletedAt: item.deletedAt ?? null, data: JSON.stringify(item) });
   const conflict = ({ entity: _entity, ...current }) => ({ data: {}, errors: [{ errorType: 'ConflictError', message: 'stale', errorInfo: { current } }] });
+  const notFound = { data: {}, errors: [{ errorType: 'NotFoundError', message: 'does not exist' }] };
+  const entityOf = (query) => ENTITY_OF_TYPE[/(?:create|update|delete|restore|get)(\w+)\(/.exec(query)[1]];
   api.graphql = async ({ query, variables }) => {
     api.calls.push({ query, variables });
     if (api.offline) throw NETWORK_DOWN;
@@ -40,20 +46,33 @@ function fakeApi() {
       }
       return { data };
     }
-    const [, op] = /mutation (\w+)/.exec(query);
+    const [, op] = /(?:mutation|query) (\w+)/.exec(query);
     const id = variables.input?.id ?? variables.id;
     const current = api.items.get(id);
+    if (op === 'Get') return { data: { result: current ? answer(current) : null } };
     if (op === 'Create') {
       if (current) throw conflict(current);
-      const item = { ...JSON.parse(variables.input.data), id, version: 1, updatedAt: api.now, entity: /create(\w+)/.exec(query)[1] === 'Conductor' ? 'conductors' : 'news' };
+      const item = { ...JSON.parse(variables.input.data), id, version: 1, createdAt: api.now, updatedAt: api.now, entity: entityOf(query) };
       api.items.set(id, item);
       return { data: { result: answer(item) } };
     }
-    if (op === 'Update') {
-      if (current.version !== variables.input.expectedVersion) throw conflict(current);
-      const item = { ...JSON.parse(variables.input.data), id, version: current.version + 1, updatedAt: api.now, entity: current.entity };
+    if (!current) throw notFound;
+    const next = (fields) => {
+      const item = { ...fields, id, version: current.version + 1, createdAt: current.createdAt, updatedAt: api.now, entity: current.entity };
       api.items.set(id, item);
       return { data: { result: answer(item) } };
+    };
+    if (op === 'Update') {
+      if (current.version !== variables.input.expectedVersion || current.deletedAt) throw conflict(current);
+      return next(JSON.parse(variables.input.data));
+    }
+    if (op === 'Delete') {
+      if (current.version !== variables.expectedVersion) throw conflict(current);
+      return next({ ...current, deletedAt: api.now });
+    }
+    if (op === 'Restore') {
+      const { deletedAt: _deletedAt, ...restored } = current;
+      return next(restored);
     }
     throw new Error(`unexpected ${query}`);
   };
@@ -174,28 +193,176 @@ test('the trash brings every page of deleted items, newest deletion first, all e
   assert.deepEqual(api.calls[1].variables, { newsToken: '1' });
 });
 
-test('save(data) sends only the items that differ from the server copy', async () => {
-  await storage.saveItem('news', { title: 'A' });
-  await storage.saveItem('news', { title: 'B' });
-  api.calls.length = 0;
-  const [b, a] = storage.cache.news;
-  await storage.save({ news: [{ ...a }, { ...b, title: 'B modifiée' }] });
-  assert.equal(api.calls.length, 1);
-  assert.match(api.calls[0].variables.input.data, /B modifiée/);
-});
-
-test('remote changes apply when newer and reach the app; echoes of our own saves do not', async () => {
+test('remote changes apply when newer and are announced; echoes of our own saves are not', async () => {
   const news = await storage.saveItem('news', { title: 'A' });
   const seen = [];
-  globalThis.app = { onDatabaseUpdate: (change) => seen.push(change.op) };
-  try {
-    const echo = { entity: 'news', op: 'CREATE', id: news.id, version: 1, item: JSON.stringify(news), changedAt: 5 };
-    await storage.receive(echo);
-    assert.deepEqual(seen, []);
-    await storage.receive({ ...echo, op: 'DELETE', version: 2, item: JSON.stringify({ ...news, version: 2, deletedAt: 9 }) });
-    assert.deepEqual(seen, ['DELETE']);
-    assert.equal(storage.cache.news.length, 0);
-  } finally {
-    delete globalThis.app;
-  }
+  storage.addEventListener('change', (event) => seen.push(event.detail.op));
+  const echo = { entity: 'news', op: 'CREATE', id: news.id, version: 1, item: JSON.stringify(news), changedAt: 5 };
+  await storage.receive(echo);
+  assert.deepEqual(seen, []);
+  await storage.receive({ ...echo, op: 'DELETE', version: 2, item: JSON.stringify({ ...news, version: 2, deletedAt: 9 }) });
+  assert.deepEqual(seen, ['DELETE']);
+  assert.equal(storage.cache.news.length, 0);
+});
+
+// ---- the surface as the station's app relies on it (docs/contracts.md) ---------------------
+
+const APP_LISTS = ['news', 'animations', 'blocks', 'conductors', 'journals'];
+
+test('load() hands out the same live arrays each time, newest creation first, and asks once', async () => {
+  const first = await storage.saveItem('news', { title: 'Première' });
+  await storage.saveItem('news', { title: 'Deuxième' });
+  api.calls.length = 0;
+  const data = await storage.load();
+  assert.equal(api.calls.length, 1, 'the first load reads every page');
+  assert.deepEqual(APP_LISTS.filter((name) => Array.isArray(data[name])), APP_LISTS);
+  assert.equal(data.multitracks, undefined, 'the multitrack editor reads its projects itself');
+  assert.deepEqual(data.news.map((n) => n.title), ['Deuxième', 'Première']);
+
+  await storage.saveItem('news', { title: 'Troisième' });
+  await storage.saveItem('news', { ...data.news.find((n) => n.id === first.id), title: 'Première (corrigée)' });
+  await storage.receive({ entity: 'journals', op: 'CREATE', id: 'journal-9', version: 1, item: JSON.stringify({ id: 'journal-9', title: 'Journal 12h', createdAt: 1 }), changedAt: 2 });
+  api.calls.length = 0;
+  const again = await storage.load();
+  assert.equal(api.calls.length, 0, 'later loads send nothing');
+  for (const name of APP_LISTS) assert.equal(again[name], data[name], `${name}: the same array`);
+  assert.deepEqual(again.news.map((n) => n.title), ['Troisième', 'Deuxième', 'Première (corrigée)']);
+  assert.deepEqual(again.journals.map((j) => j.title), ['Journal 12h'], 'remote changes applied');
+});
+
+test('"Dupliquer": a copy with a new id keeps the loaded version and is created', async () => {
+  await storage.saveItem('animations', { title: 'Jeu de l\'été' });
+  const [loaded] = (await storage.load()).animations;
+  await storage.saveItem('animations', { ...loaded, title: 'Jeu de l\'été v2' });
+  api.calls.length = 0;
+  const copy = { ...storage.cache.animations[0], id: 'animation-42', title: 'Jeu de l\'été v2 (copie)', createdAt: 42 };
+  assert.equal(copy.version, 2);
+
+  const saved = await storage.saveItem('animations', copy);
+
+  assert.equal(api.calls.length, 1);
+  assert.match(api.calls[0].query, /createAnimation/);
+  assert.deepEqual([saved.id, saved.version], ['animation-42', 1]);
+  assert.equal(storage.cache.animations.length, 2);
+});
+
+test('an update the server answers NotFoundError (purged meanwhile) is saved as a create', async () => {
+  const news = await storage.saveItem('news', { title: 'Brève' });
+  api.items.delete(news.id);
+  const saved = await storage.saveItem('news', { ...storage.cache.news[0], title: 'Brève (reprise)' });
+  assert.deepEqual(api.calls.slice(-2).map((c) => /mutation (\w+)/.exec(c.query)[1]), ['Update', 'Create']);
+  assert.deepEqual([saved.title, saved.version], ['Brève (reprise)', 1]);
+});
+
+test('saveItem takes the app\'s singular "animation" and rejects an unknown type', async () => {
+  const animation = await storage.saveItem('animations', { title: 'Archive', status: 'archived' });
+  const restored = await storage.saveItem('animation', { ...storage.cache.animations[0], status: 'draft' });
+  assert.match(api.calls.at(-1).query, /updateAnimation/);
+  assert.deepEqual([restored.id, restored.status, restored.version], [animation.id, 'draft', 2]);
+  await assert.rejects(storage.saveItem('habillage', { title: 'x' }), /unknown item type "habillage"/);
+});
+
+test('deleteItem resolves true or false and never throws', async () => {
+  const news = await storage.saveItem('news', { title: 'A' });
+  assert.equal(await storage.deleteItem('news', news.id, news.createdAt), true);
+  assert.equal(storage.cache.news.length, 0);
+  assert.equal(await storage.deleteItem('news', 'news-unknown', 1), false);
+  assert.equal(await storage.deleteItem('habillage', 'x', 1), false);
+  const other = await storage.saveItem('news', { title: 'B' });
+  api.offline = true;
+  assert.equal(await storage.deleteItem('news', other.id, 1), false);
+});
+
+test('save(data) trashes the news and animations the app removed since load(), and writes nothing else', async () => {
+  await storage.saveItem('news', { title: 'Gardée' });
+  const gone = await storage.saveItem('news', { title: 'Supprimée définitivement' });
+  const animation = await storage.saveItem('animations', { title: 'Animation' });
+  await storage.saveItem('conductors', { title: 'Conducteur' });
+  const data = await storage.load();
+  // The app's "delete forever": splice the loaded array, edit nothing else on purpose, but
+  // its cached items carry unsaved edits (upload handlers mutate them at once).
+  data.news.splice(data.news.findIndex((n) => n.id === gone.id), 1);
+  data.animations[0].title = 'pas encore enregistré';
+  data.conductors.length = 0;
+  api.calls.length = 0;
+
+  assert.equal(await storage.save(data), true);
+
+  assert.deepEqual(api.calls.map((c) => [/mutation (\w+)/.exec(c.query)[1], c.variables.id]), [['Delete', gone.id]]);
+  assert.ok(api.items.get(gone.id).deletedAt, 'in the trash, restorable');
+  assert.equal(api.items.get(animation.id).title, 'Animation');
+  api.calls.length = 0;
+  await storage.save(data);
+  assert.equal(api.calls.length, 0, 'nothing left to delete');
+});
+
+test('getAllJournals returns a fresh array the app may sort', async () => {
+  await storage.saveItem('journals', { title: 'B' });
+  await storage.saveItem('journals', { title: 'A' });
+  const journals = storage.getAllJournals();
+  journals.sort((x, y) => x.title.localeCompare(y.title));
+  assert.notEqual(journals, storage.cache.journals);
+  assert.deepEqual(storage.cache.journals.map((j) => j.title), ['A', 'B']);
+});
+
+test('db.getAll(\'multitracks\') reads the projects once, then the live list; saveItem takes multitracks', async () => {
+  await storage.saveItem('multitracks', { name: 'Projet', userId: 'unknown', tracks: [] });
+  storage.replica.reset('multitracks', []);
+  storage.loaded.clear();
+  api.calls.length = 0;
+  const projects = await storage.db.getAll('multitracks');
+  assert.deepEqual(projects.map((p) => p.name), ['Projet']);
+  assert.deepEqual(Object.keys(api.calls[0].variables), ['multitracksToken']);
+  await storage.saveItem('multitracks', { ...projects[0], name: 'Projet v2' });
+  api.calls.length = 0;
+  assert.equal(await storage.db.getAll('multitracks'), projects);
+  assert.equal(api.calls.length, 0);
+  assert.deepEqual(projects.map((p) => p.name), ['Projet v2']);
+});
+
+test('a same-field conflict nobody listens to is put to the user, and the save settles with their choice', async () => {
+  const asked = [];
+  storage = new StorageDynamoDB({ document: {}, askConflict: async (detail, options) => { asked.push([detail, options]); return 'mine'; } });
+  storage.client = { graphql: api.graphql };
+  const news = await storage.saveItem('news', { title: 'Météo', content: 'Soleil' });
+  const opened = structuredClone(storage.cache.news[0]);
+  writtenElsewhere(news.id, { content: 'Pluie' });
+
+  const saved = await storage.saveItem('news', { ...opened, content: 'Orages' });
+
+  assert.equal(asked.length, 1);
+  assert.deepEqual(asked[0][0].conflicts.map((c) => c.path), ['content']);
+  assert.deepEqual(asked[0][1], { document: {} });
+  assert.deepEqual([saved.content, saved.version], ['Orages', 3]);
+
+  // With a listener, the page decides: the promise is rejected as before.
+  const listener = () => {};
+  storage.addEventListener('conflict', listener);
+  writtenElsewhere(news.id, { content: 'Neige' });
+  await assert.rejects(storage.saveItem('news', { ...saved, content: 'Grêle' }), SaveConflict);
+  assert.equal(asked.length, 1);
+  storage.removeEventListener('conflict', listener);
+  writtenElsewhere(news.id, { content: 'Brouillard' });
+  await storage.saveItem('news', { ...storage.cache.news[0], version: 4, content: 'Vent' });
+  assert.equal(asked.length, 2, 'the listener gone, the dialog is back');
+});
+
+test('deleted meanwhile: "mine" brings my version back, "theirs" accepts the deletion', async () => {
+  let decision;
+  storage = new StorageDynamoDB({ document: {}, askConflict: async () => decision });
+  storage.client = { graphql: api.graphql };
+  const news = await storage.saveItem('news', { title: 'Flash' });
+  const opened = structuredClone(storage.cache.news[0]);
+  writtenElsewhere(news.id, { deletedAt: 7 });
+
+  decision = 'theirs';
+  assert.equal(await storage.saveItem('news', { ...opened, title: 'Flash modifié' }), null);
+  assert.ok(api.items.get(news.id).deletedAt);
+  assert.equal(storage.cache.news.length, 0, 'the deletion is shown');
+
+  decision = 'mine';
+  const saved = await storage.saveItem('news', { ...opened, title: 'Flash modifié' });
+  assert.equal(saved.title, 'Flash modifié');
+  assert.equal(api.items.get(news.id).deletedAt, undefined, 'restored with my version');
+  assert.deepEqual(storage.cache.news.map((n) => n.title), ['Flash modifié']);
 });
