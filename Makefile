@@ -31,8 +31,11 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 frontend: node-deps
 	cd frontend && npm run --silent build
 
+# APP_DIR=<the station's app folder> serves it at the root (its storage tag swapped);
+# HOSTED_UI_DOMAIN=<its hard-coded Cognito domain> points its sign-in at the local stack.
 dev: install frontend
-	$(PY) -m devstack --port $(PORT)
+	$(PY) -m devstack --port $(PORT) $(if $(APP_DIR),--app-dir "$(APP_DIR)") \
+	  $(if $(HOSTED_UI_DOMAIN),--hosted-ui-domain "$(HOSTED_UI_DOMAIN)")
 
 test: install frontend
 	cd frontend && npm test --silent

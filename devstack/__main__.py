@@ -1,8 +1,9 @@
 """The local stack: the whole Saint-Esprit platform on one machine, no AWS account.
 
 Run:    make dev                      (installs what is missing, builds the frontend, then this)
-        .venv/bin/python -m devstack [--port 8443] [--persist DIR]
+        .venv/bin/python -m devstack [--port 8443] [--persist DIR] [--app-dir DIR]
         PORT=9443 make dev            (another port)
+        make dev APP_DIR=../station/frontend [HOSTED_UI_DOMAIN=<the app's Cognito domain>]
 
 What runs, all on 127.0.0.1, stopped together by Ctrl-C or SIGTERM (no process left, ports freed):
 - moto in server mode on a free port: DynamoDB (+ Streams) with the tables of
@@ -17,7 +18,11 @@ What runs, all on 127.0.0.1, stopped together by Ctrl-C or SIGTERM (no process l
   `handlers.resolver`), `/media/*` (the media bucket, 404 when missing) and `/aws/*` (a proxy
   to moto, so the page's Cognito and S3 calls stay on one HTTPS origin);
 - one stream poller per table (devstack/streams.py) feeding `handlers.publisher` and
-  `handlers.invalidator`, so writes made straight to a table reach subscribers too.
+  `handlers.invalidator`, so writes made straight to a table reach subscribers too;
+- Cognito's Hosted UI (devstack/hosted_ui.py): `/login` (a form with `username` and
+  `password`), `/oauth2/authorize`, `/oauth2/token` (authorization_code and refresh_token
+  grants), `/oauth2/userInfo`, `/logout`, issuing the local pool's tokens (its platform client)
+  whatever client id the page sends; config.json's `hostedUi` names it.
 
 Demo users (admin, journalist, journalist2, volunteer) are created with generated passwords and
 printed. Written under `.devstack/` at the repository root (git-ignored): `config.json` (as
@@ -30,6 +35,18 @@ Options:
   --persist DIR  keep data between runs: at a clean stop, items of every table, media files and
                  the demo users' passwords are saved in DIR and restored at the next start (see
                  devstack/persist.py). Without it, everything lives in memory only.
+  --app-dir DIR  serve the station's own app folder at the site root instead of the newsroom
+                 page: its files, `index.html` with its `js/core/storage-dynamodb-v2.js` tag
+                 swapped for the platform's classic storage bundle (built by `make frontend`),
+                 and the build's `assets/*`, with the CDN's cache rules (infra/station_app.py).
+  --hosted-ui-domain NAME
+                 with --app-dir: the Cognito domain the app has hard-coded (e.g.
+                 `<prefix>.auth.eu-west-3.amazoncognito.com`); in the app's HTML and JavaScript
+                 it is replaced by this stack's `127.0.0.1:PORT` as they are served, so the app
+                 signs in here unchanged. Local only: the files on disk are not touched.
+  --accept-client-id ID
+                 (repeatable) also accept tokens issued to this app client (the gateway, the
+                 WebSocket; listed in config.json's `hostedUi.clientIds`).
 
 Limits, on purpose: the WebSocket accepts user pool tokens only (the API's subscribers are
 signed-in users; IAM is for the publisher's `publish` over HTTP); each table stream is read from
@@ -77,7 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8443))
     parser.add_argument("--persist", type=Path, metavar="DIR")
     parser.add_argument("--state-dir", type=Path, metavar="DIR")
+    parser.add_argument("--app-dir", type=Path, metavar="DIR")
+    parser.add_argument("--hosted-ui-domain", metavar="NAME")
+    parser.add_argument("--accept-client-id", action="append", default=[], metavar="ID")
     args = parser.parse_args(argv)
+    if args.hosted_ui_domain and not args.app_dir:
+        parser.error("--hosted-ui-domain applies to the app served with --app-dir")
 
     # Never a real account: fake credentials, no profile, everything sent to moto.
     os.environ.update(FAKE_CREDENTIALS)
@@ -87,20 +109,28 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("devstack").setLevel(logging.INFO)
 
     from devstack.stack import Stack
+    from infra.station_app import StationAppError
 
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     stop_with_parent()
 
-    stack = Stack(port=args.port, persist_dir=args.persist, state_dir=args.state_dir)
+    stack = Stack(port=args.port, persist_dir=args.persist, state_dir=args.state_dir,
+                  app_dir=args.app_dir, accept_client_ids=args.accept_client_id,
+                  hosted_ui_domain=args.hosted_ui_domain)
     try:
         stack.start()
+    except StationAppError as error:
+        print(f"devstack: cannot serve the app folder: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"devstack: cannot serve on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
         return 1
     try:
         print(f"\nSaint-Esprit local stack: {stack.url}/")
+        if args.app_dir:
+            print(f"(the station's app from {args.app_dir}, its storage tag swapped)")
         print(f"(certificate from a local CA: accept it once in the browser, or trust {stack.ca_path})\n")
         print("Demo users:")
         for user in stack.users:

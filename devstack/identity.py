@@ -2,8 +2,9 @@
 
 Two authorization modes, as in `infra/schema.graphql`: a Cognito user pool token (ID or access
 token: Amplify sends the access token) in `Authorization`, verified against the pool's JWKS
-(signature, expiry, issuer, token use, client); or a SigV4 signature (IAM, service `appsync`) made
-with the stack's local credentials, which only the back-end publisher holds.
+(signature, expiry, issuer, token use, one of the accepted app clients); or a SigV4 signature
+(IAM, service `appsync`) made with the stack's local credentials, which only the back-end
+publisher holds.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import json
 import re
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import jwt
 from botocore.auth import SigV4Auth
@@ -43,12 +44,13 @@ class Caller:
 
 
 class UserPoolVerifier:
-    """Verifies Cognito tokens of one user pool and app client (keys fetched once)."""
+    """Verifies Cognito tokens of one user pool, issued to one of the accepted app clients
+    (the platform's, and the station app's own client of an adopted pool; keys fetched once)."""
 
-    def __init__(self, jwks_url: str, issuer: str, client_id: str):
+    def __init__(self, jwks_url: str, issuer: str, client_ids: Iterable[str]):
         self.jwks_url = jwks_url
         self.issuer = issuer
-        self.client_id = client_id
+        self.client_ids = frozenset(client_ids)
         self._keys: dict[str, Any] | None = None
 
     def keys(self) -> dict[str, Any]:
@@ -68,7 +70,8 @@ class UserPoolVerifier:
             raise Unauthenticated("Token was not signed by the user pool.") from None
 
     def claims(self, token: str) -> dict[str, Any]:
-        """The token's claims if it is a valid ID or access token of this pool and client."""
+        """The token's claims if it is a valid ID or access token of this pool, issued to an
+        accepted client."""
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(
@@ -87,7 +90,7 @@ class UserPoolVerifier:
         client = claims.get("aud") if token_use == "id" else claims.get("client_id")
         if token_use not in ("id", "access"):
             raise Unauthenticated("Token is neither an ID nor an access token.")
-        if client != self.client_id:
+        if client not in self.client_ids:
             raise Unauthenticated("Token was issued to another app client.")
         return claims
 

@@ -7,6 +7,14 @@
         stack.subs          # username → Cognito sub
         stack.sign_in("journalist")  # Cognito AuthenticationResult (AccessToken, IdToken, ...)
         stack.moto_endpoint, stack.ca_path, stack.table_env, stack.dynamodb, stack.region
+        stack.hosted_ui     # the Hosted UI endpoints (/login, /oauth2/*, /logout)
+
+Tokens of the platform client and of every `accept_client_ids` entry are accepted by the
+gateway and the WebSocket; the Hosted UI issues tokens of the platform client whatever client id
+the page sends (devstack/hosted_ui.py). With `app_dir`, the site root serves the station's own
+app with its storage tag swapped (infra/station_app.py); `hosted_ui_domain` names the Cognito
+domain the app has hard-coded, pointed at this stack in the app's HTML and JavaScript as they
+are served (locally only: the files stay as they are).
 
 `start()` sets the process environment the handlers read (AWS_ENDPOINT_URL → moto, TABLE_*,
 GRAPHQL_URL, DISTRIBUTION_ID, SSL_CERT_FILE → the stack's CA); `stop()` restores it. One stack
@@ -21,18 +29,20 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import boto3
 import uvicorn
 
 from devstack import persist, provision, tls
 from devstack.gateway import Gateway
+from devstack.hosted_ui import SCOPES, HostedUi
 from devstack.identity import Credentials, UserPoolVerifier, authenticate
 from devstack.realtime import Realtime
 from devstack.streams import Consumer, StreamPollers
 from devstack.web import Site
 from handlers.entities import ENTITIES
+from infra.station_app import station_files
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "saint-esprit-local"
@@ -132,17 +142,24 @@ class Stack:
         publisher: Callable | None = None,
         invalidator: Callable | None = None,
         prefix: str = PREFIX,
+        app_dir: Path | None = None,
+        accept_client_ids: Sequence[str] = (),
+        hosted_ui_domain: str | None = None,
     ):
         """`port` 0 picks a free port. `state_dir` receives config.json, users.json and the
         certificate (default `.devstack/`). `persist_dir` keeps data between runs. The handler
         arguments replace the real `handlers.*` (only for the stack's own tests). `prefix` names
         the tables, bucket and pools (two stacks in one process need different prefixes: moto's
-        state is shared by the whole process)."""
+        state is shared by the whole process). `app_dir`, `accept_client_ids`,
+        `hosted_ui_domain`: see the module docstring."""
         self.prefix = prefix
         self.requested_port = port
         self.state_dir = Path(state_dir or ROOT / ".devstack")
         self.persist_dir = Path(persist_dir) if persist_dir else None
         self.frontend_dir = Path(frontend_dir or ROOT / "frontend" / "dist")
+        self.app_dir = Path(app_dir) if app_dir else None
+        self.accept_client_ids = list(accept_client_ids)
+        self.hosted_ui_domain = hosted_ui_domain
         self.keepalive_seconds = keepalive_seconds
         self.poll_interval = poll_interval
         self._handlers = {"resolver": resolver, "publisher": publisher, "invalidator": invalidator}
@@ -238,6 +255,13 @@ class Stack:
             "mediaBaseUrl": f"{self.url}/media",
             "authFlow": "USER_PASSWORD_AUTH",
             "endpoints": {"cognitoIdp": aws, "cognitoIdentity": aws, "s3": aws},
+            "hostedUi": {
+                "domain": f"127.0.0.1:{self.port}",
+                "scopes": list(SCOPES),
+                "redirectSignIn": [f"{self.url}/"],
+                "redirectSignOut": [f"{self.url}/logout.html"],
+                "clientIds": [self.client_id, *self.accept_client_ids],
+            },
         }
 
     def _media(self, key: str) -> tuple[bytes, str] | None:
@@ -251,7 +275,7 @@ class Stack:
         user_pool = UserPoolVerifier(
             f"{self.moto_endpoint}/{self.user_pool_id}/.well-known/jwks.json",
             f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}",
-            self.client_id,
+            [self.client_id, *self.accept_client_ids],
         )
         user_pool.keys()  # now, not inside the first request
         frozen = boto3.Session().get_credentials().get_frozen_credentials()
@@ -264,6 +288,10 @@ class Stack:
         realtime = Realtime(gateway, user_pool.caller, self.keepalive_seconds)
         gateway.on_mutation_result = realtime.publish
         self.gateway, self.realtime = gateway, realtime
+        self.hosted_ui = HostedUi(
+            cognito=lambda: self.client("cognito-idp"), client_id=self.client_id,
+            verifier=user_pool, origins=[self.url, f"https://localhost:{self.port}"],
+        )
         return Site(
             frontend_dir=self.frontend_dir,
             config=lambda: self.config,
@@ -272,6 +300,10 @@ class Stack:
             authenticate=lambda request: authenticate(user_pool, credentials, request),
             moto_endpoint=self.moto_endpoint,
             media=self._media,
+            hosted_ui=self.hosted_ui.routes(),
+            app_dir=self.app_dir,
+            app_rewrites={self.hosted_ui_domain: f"127.0.0.1:{self.port}"}
+            if self.app_dir and self.hosted_ui_domain else None,
         ).app()
 
     def _start_server(self, app, sock: socket.socket) -> None:
@@ -296,6 +328,8 @@ class Stack:
             time.sleep(0.02)
 
     def start(self) -> "Stack":
+        if self.app_dir:
+            station_files(self.app_dir, self.frontend_dir)  # StationAppError says what is missing
         self.state_dir.mkdir(parents=True, exist_ok=True)
         sock = _bind(self.requested_port)
         self.port = sock.getsockname()[1]

@@ -8,30 +8,38 @@ AppSync and the AWS endpoints the browser calls:
 - `/media/<path>`: the media bucket's `media/<path>`, 404 when missing (never `index.html`);
 - `/aws/<path>`: a reverse proxy to moto (Cognito, Cognito Identity, S3), so an HTTPS page
   never calls an HTTP endpoint and no CORS is involved;
-- `POST /graphql` and the WebSocket `/graphql/realtime` (AppSync's two protocols).
+- `POST /graphql` and the WebSocket `/graphql/realtime` (AppSync's two protocols);
+- the Hosted UI's `/login`, `/oauth2/*` and `/logout` (devstack/hosted_ui.py).
+
+With an app folder (`--app-dir`), the site root serves the station's own app instead of the
+newsroom page, as the CDN would (infra/station_app.py): its files, `index.html` with the old
+storage tag swapped for the build's classic storage bundle, and the build's `assets/*`. The
+app's text files (HTML, JavaScript) can have strings replaced at serve time (`app_rewrites`:
+the local stack points the app's hard-coded Hosted UI domain at itself); the files on disk and
+what is uploaded to AWS stay unchanged.
 """
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import mimetypes
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from devstack.gateway import Gateway
 from devstack.identity import Caller, HttpRequest, Unauthenticated
 from devstack.realtime import Realtime
-
-NO_CACHE = "no-cache"
-IMMUTABLE = "public, max-age=31536000, immutable"
-EDGE_TTL = "public, max-age=300"
+from infra.station_app import (
+    IMMUTABLE, INDEX, NO_CACHE, SHORT_LIVED, StationAppError, station_file,
+)
 # Headers that describe one hop of a connection, never forwarded by a proxy.
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -53,7 +61,7 @@ def cache_control(relative_path: str) -> str:
         return NO_CACHE
     if relative_path.startswith("assets/"):
         return IMMUTABLE
-    return EDGE_TTL
+    return SHORT_LIVED
 
 
 class Site:
@@ -69,6 +77,9 @@ class Site:
         authenticate: Callable[[HttpRequest], Caller],
         moto_endpoint: str,
         media: Callable[[str], tuple[bytes, str] | None],
+        hosted_ui: Sequence[BaseRoute] = (),
+        app_dir: Path | None = None,
+        app_rewrites: Mapping[str, str] | None = None,
     ):
         self.frontend_dir = frontend_dir
         self.config = config
@@ -78,6 +89,9 @@ class Site:
         self.moto = urlsplit(moto_endpoint)
         # media key (without the `media/` prefix) → (body, content type), None when missing.
         self.media = media
+        self.hosted_ui = list(hosted_ui)
+        self.app_dir = app_dir  # the station's app folder served at the root, if any
+        self.app_rewrites = dict(app_rewrites or {})  # old → new, in the app's text files
 
     def app(self) -> Starlette:
         return Starlette(
@@ -89,7 +103,9 @@ class Site:
                 # `/aws` itself too: Amplify posts Cognito calls to the endpoint as configured.
                 Route("/aws", self.aws_proxy, methods=PROXIED_METHODS),
                 Route("/aws/{path:path}", self.aws_proxy, methods=PROXIED_METHODS),
-                Route("/{path:path}", self.frontend, methods=["GET", "HEAD"]),
+                *self.hosted_ui,
+                Route("/{path:path}", self.station_app if self.app_dir else self.frontend,
+                      methods=["GET", "HEAD"]),
             ]
         )
 
@@ -133,9 +149,30 @@ class Site:
         if candidate.is_relative_to(root) and candidate.is_file():
             return FileResponse(candidate, headers={"Cache-Control": cache_control(relative)})
         if "." in relative.rsplit("/", 1)[-1]:
-            return Response("Not Found", status_code=404, headers={"Cache-Control": EDGE_TTL})
+            return Response("Not Found", status_code=404, headers={"Cache-Control": SHORT_LIVED})
         # SPA routing: a page path (no extension) gets the app; files stay 404.
         return FileResponse(index, headers={"Cache-Control": NO_CACHE})
+
+    async def station_app(self, request: Request) -> Response:
+        key = request.path_params["path"] or INDEX
+        try:
+            found = await anyio.to_thread.run_sync(
+                station_file, self.app_dir, self.frontend_dir, key)
+        except StationAppError as error:  # the build went missing since the start
+            return HTMLResponse(f"<!doctype html><p>{html.escape(str(error))}</p>",
+                                status_code=503, headers={"Cache-Control": NO_CACHE})
+        if found is None:
+            return Response("Not Found", status_code=404, headers={"Cache-Control": SHORT_LIVED})
+        body, content_type, cache = found
+        headers = {"Cache-Control": cache}
+        if self.app_rewrites and content_type.startswith(("text/html", "text/javascript")):
+            text = body if isinstance(body, bytes) else body.read_bytes()
+            for old, new in self.app_rewrites.items():
+                text = text.replace(old.encode(), new.encode())
+            return Response(text, media_type=content_type, headers=headers)
+        if isinstance(body, Path):
+            return FileResponse(body, media_type=content_type, headers=headers)
+        return Response(body, media_type=content_type, headers=headers)
 
     async def media_file(self, request: Request) -> Response:
         found = await anyio.to_thread.run_sync(self.media, request.path_params["key"])
@@ -144,7 +181,7 @@ class Site:
         body, content_type = found
         content_type = content_type or mimetypes.guess_type(request.path_params["key"])[0]
         return Response(body, media_type=content_type or "application/octet-stream",
-                        headers={"Cache-Control": EDGE_TTL})
+                        headers={"Cache-Control": SHORT_LIVED})
 
     # ------------------------------------------------------------------------------- proxy
     def _forward(self, method: str, path: str, headers: list[tuple[str, str]],

@@ -15,7 +15,7 @@ from devstack.web import PLACEHOLDER, Site
 
 CONFIG_KEYS = {
     "region", "graphqlUrl", "realtimeUrl", "userPoolId", "userPoolClientId", "identityPoolId",
-    "mediaBucket", "mediaBaseUrl", "authFlow", "endpoints",
+    "mediaBucket", "mediaBaseUrl", "authFlow", "endpoints", "hostedUi",
 }
 
 
