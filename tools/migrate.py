@@ -6,8 +6,9 @@
 Sources (only read, never modified): the old per-user S3 documents `users/{user}/data.json` and
 the current DynamoDB tables keyed `(id, createdAt)`. Target: the tables named by the `TABLE_*`
 environment variables (handlers.entities), written through the resolver's own rules
-(handlers.items: normalisation, versions, owner), so a migrated item is exactly what the API
-would have stored.
+(handlers.items: normalisation, versions, owner; handlers.legacy: when a row replaces an item,
+shared with the bridge that keeps carrying the scheduled jobs' writes), so a migrated item is
+exactly what the API would have stored.
 
 - All copies of one id collapse into one item: the most recently updated wins; the report lists
   what was dropped.
@@ -30,10 +31,10 @@ from typing import Any, Iterable, TextIO
 
 import boto3
 
-from handlers.entities import BY_NAME, ENTITIES, INDEX_ATTRIBUTES, SYSTEM_ATTRIBUTES
+from handlers.entities import BY_NAME, ENTITIES
 from handlers.errors import ValidationError
-from handlers.items import check_size, client_id, new_item, replaced_item, version_of
-from handlers.tables import from_dynamodb, to_dynamodb
+from handlers.items import client_id
+from handlers.legacy import carry_over, refuse_tombstone
 from tools.legacy import (
     DEFAULT_TABLES,
     Duplicate,
@@ -49,7 +50,6 @@ from tools.progress import Progress
 
 # The report's counts per entity, in the order an operator reads them.
 COLUMNS = ("read", "created", "updated", "unchanged", "skipped_newer", "duplicates_merged", "rejected")
-_NOT_APP_FIELDS = set(SYSTEM_ATTRIBUTES) | set(INDEX_ATTRIBUTES) | {"id"}
 
 
 @dataclass
@@ -124,10 +124,7 @@ class Migration:
         progress = Progress(len(winners), "migrating", self.progress_stream)
         for record in winners:
             try:
-                if record.data.get("deletedAt") is not None:
-                    # A tombstone (a source that is a restored platform table): its latest copy
-                    # says "deleted", so migrating it must not bring it back to life.
-                    raise ValidationError("deleted (tombstone): not migrated")
+                refuse_tombstone(record.data)  # before its audio is moved
                 outcome = self._migrate(record)
             except ValidationError as error:
                 self.report.reject(record, error.message)
@@ -144,44 +141,10 @@ class Migration:
         item_id = client_id(record.id)
         data = self.mover.move_audio(item_id, record.data)
         owner = self.owners.owner_of(record)
-        updated_ms = record.updated_ms
-        candidate = new_item(
-            entity, data, item_id=item_id, owner_id=owner, updated_by=owner,
-            now_ms=updated_ms, created_at=record.created_ms or updated_ms,
+        return carry_over(
+            self.dynamodb, entity, data, item_id=item_id, owner=owner,
+            written_ms=record.updated_ms, created_ms=record.created_ms, dry_run=self.dry_run,
         )
-        check_size(candidate)
-        table = entity.table_name()
-        stored = self.dynamodb.get_item(TableName=table, Key={"id": {"S": item_id}}, ConsistentRead=True)
-        stored = from_dynamodb(stored["Item"]) if "Item" in stored else None
-        if stored is None:
-            return self._put(table, candidate, "created", "attribute_not_exists(id)", {})
-        if int(stored.get("updatedAt") or 0) < updated_ms:
-            # An older copy (an earlier migration of a staler row, or an item written since):
-            # replaced like an API update would, version + 1, owner and createdAt kept.
-            replacement = replaced_item(entity, stored, data, updated_by=owner, now_ms=updated_ms)
-            check_size(replacement)
-            if "version" in stored:
-                condition, values = "version = :seen", {":seen": {"N": str(version_of(stored))}}
-            else:
-                condition, values = "attribute_not_exists(version)", {}
-            return self._put(table, replacement, "updated", condition, values)
-        return "unchanged" if _app_fields(stored) == _app_fields(candidate) else "skipped_newer"
-
-    def _put(self, table: str, item: dict, outcome: str, condition: str, values: dict) -> str:
-        if self.dry_run:
-            return outcome
-        extra = {"ExpressionAttributeValues": values} if values else {}
-        try:
-            self.dynamodb.put_item(
-                TableName=table, Item=to_dynamodb(item), ConditionExpression=condition, **extra
-            )
-        except self.dynamodb.exceptions.ConditionalCheckFailedException:
-            return "skipped_newer"  # someone saved it through the API meanwhile: theirs stays
-        return outcome
-
-
-def _app_fields(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in item.items() if key not in _NOT_APP_FIELDS}
 
 
 # ---------------------------------------------------------------------------------- command
