@@ -42,6 +42,7 @@ class LegacyRecord:
     legacy_user: str | None = None  # the S3 document's user name
     document_user_id: str | None = None  # the document's `userId` (a name or an old Cognito sub)
     document_saved_ms: int | None = None  # the document's `lastModified`
+    object_modified_ms: int | None = None  # S3's LastModified of the document
 
     @property
     def id(self) -> str | None:
@@ -57,8 +58,10 @@ class LegacyRecord:
     @property
     def updated_ms(self) -> int:
         """When this copy last changed: `updatedAt`, else `createdAt`, else when its document was
-        saved, else 0 (never the time of the run: a re-run must see the same time)."""
-        return epoch_ms(self.data.get("updatedAt")) or self.created_ms or self.document_saved_ms or 0
+        saved (its `lastModified`, else S3's LastModified of the object), else 0 (never the time
+        of the run: a re-run must see the same time)."""
+        return (epoch_ms(self.data.get("updatedAt")) or self.created_ms or self.document_saved_ms
+                or self.object_modified_ms or 0)
 
     @property
     def recency(self) -> tuple[int, int, int]:
@@ -122,10 +125,13 @@ def read_s3_documents(
             if not isinstance(document, dict):
                 yield Malformed(source, f"not a user document: a JSON {type(document).__name__}")
                 continue
-            yield from _document_records(document, source, legacy_user=parts[0])
+            modified_ms = int(summary["LastModified"].timestamp() * 1000)
+            yield from _document_records(document, source, parts[0], modified_ms)
 
 
-def _document_records(document: dict, source: str, legacy_user: str) -> Iterator[LegacyRecord]:
+def _document_records(
+    document: dict, source: str, legacy_user: str, modified_ms: int
+) -> Iterator[LegacyRecord]:
     document_user_id = document.get("userId")
     saved_ms = epoch_ms(document.get("lastModified"))
     for entity, keys in DOCUMENT_LISTS.items():
@@ -135,7 +141,8 @@ def _document_records(document: dict, source: str, legacy_user: str) -> Iterator
                 items = [items]
             for item in items:
                 if isinstance(item, dict):
-                    yield LegacyRecord(entity, item, source, legacy_user, document_user_id, saved_ms)
+                    yield LegacyRecord(entity, item, source, legacy_user, document_user_id,
+                                       saved_ms, modified_ms)
 
 
 def read_dynamodb_tables(dynamodb, tables: dict[str, str]) -> Iterator[LegacyRecord]:

@@ -35,8 +35,8 @@ from handlers.entities import BY_NAME, ENTITIES
 from handlers.errors import ValidationError
 from handlers.items import client_id
 from handlers.legacy import carry_over, refuse_tombstone
+from tools import preflight
 from tools.legacy import (
-    DEFAULT_TABLES,
     Duplicate,
     LegacyRecord,
     Malformed,
@@ -154,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0],
         epilog="AWS credentials and region as usual (AWS_PROFILE, AWS_REGION).",
     )
-    parser.add_argument("--target-tables", type=json.loads, metavar="JSON",
+    parser.add_argument("--target-tables", metavar="JSON",
                         help="the stack output tableNames ({\"news\": \"...\", ...}); default: "
                         "the TABLE_NEWS, TABLE_ANIMATIONS, ... environment variables")
     source = parser.add_argument_group("legacy sources (read only)")
@@ -186,19 +186,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def legacy_tables(overrides: list[str], skip: bool) -> dict[str, str]:
-    tables = {} if skip else dict(DEFAULT_TABLES)
-    for override in overrides:
-        entity, _, table = override.partition("=")
-        if entity not in DEFAULT_TABLES:
-            raise SystemExit(f"--legacy-table: unknown entity {entity!r}")
-        if table:
-            tables[entity] = table
-        else:
-            tables.pop(entity, None)
-    return tables
-
-
 def read_sources(s3, dynamodb, bucket: str, prefix: str, tables: dict[str, str]):
     if bucket:
         yield from read_s3_documents(s3, bucket, prefix)
@@ -226,22 +213,24 @@ def summary(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None, *, dynamodb=None) -> dict[str, Any]:
-    """Run the migration; `dynamodb` lets a test wrap the target client (e.g. to crash it)."""
+    """Run the migration; `dynamodb` lets a test wrap the target client (e.g. to crash it).
+    Every name is checked first (tools/preflight.py): a mistake stops the run before anything
+    is read, with the problems printed and written to the report, and exit status 2."""
     args = _parser().parse_args(argv)
-    for entity, table in (args.target_tables or {}).items():
-        if entity in BY_NAME:
-            os.environ[BY_NAME[entity].table_env] = table
-    s3 = boto3.client("s3")
-    dynamodb = dynamodb or boto3.client("dynamodb")
-    if args.owners:
-        owners = OwnerDirectory.from_file(args.owners, args.fallback_owner)
+    try:
+        checked = preflight.check(args, dynamodb=dynamodb)
+    except preflight.PreflightFailed as failed:
+        _stop(args, failed.problems)
+    os.environ.update(checked.table_env)  # the item rules find the target tables there
+    s3, dynamodb, region = checked.s3, checked.dynamodb, checked.region
+    if checked.owners is not None:
+        owners = checked.owners
     elif args.user_pool_id:
         owners = OwnerDirectory.from_user_pool(
-            boto3.client("cognito-idp"), args.user_pool_id, args.fallback_owner)
+            boto3.client("cognito-idp", region_name=region), args.user_pool_id, args.fallback_owner)
     else:
         owners = OwnerDirectory({}, args.fallback_owner)
     public_bucket = (args.public_bucket or args.legacy_bucket) if args.copy_public_audio else None
-    region = s3.meta.region_name
     mover = MediaMover(
         s3, media_bucket=args.media_bucket, media_base_url=args.media_base_url,
         dry_run=args.dry_run, public_bucket=public_bucket,
@@ -252,12 +241,29 @@ def main(argv: list[str] | None = None, *, dynamodb=None) -> dict[str, Any]:
         ) if public_bucket else (),
     )
     migration = Migration(dynamodb=dynamodb, owners=owners, mover=mover, dry_run=args.dry_run)
-    tables = legacy_tables(args.legacy_table, args.skip_tables)
-    report = migration.run(read_sources(s3, dynamodb, args.legacy_bucket, args.legacy_prefix, tables))
-    args.report.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    sources = read_sources(s3, dynamodb, args.legacy_bucket, args.legacy_prefix, checked.legacy_tables)
+    report = migration.run(sources)
+    _write_report(args.report, report)
     print(summary(report))
     print(f"report written to {args.report}")
     return report
+
+
+def _write_report(path: Path, report: dict[str, Any]) -> None:
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _stop(args, problems: list[preflight.Problem]) -> None:
+    """Nothing was read: say what to fix, keep it in the report, exit non-zero."""
+    print(f"Migration stopped before reading anything: {len(problems)} problem(s) to fix first",
+          file=sys.stderr)
+    for problem in problems:
+        print(f"- {problem}", file=sys.stderr)
+    if Path(args.report).parent.is_dir():
+        _write_report(args.report, {"dryRun": args.dry_run, "stoppedByPreflight": True,
+                                    "problems": [problem.as_report() for problem in problems]})
+        print(f"report written to {args.report}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 if __name__ == "__main__":

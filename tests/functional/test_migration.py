@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "legacy"
 MEDIA_BASE_URL = "https://newsroom.example/media"
 SUB_CLARA = "c3d9e8f1-2a4b-4c6d-9e0f-1a2b3c4d5e6f"
 # What the fixtures hold once duplicates collapse (the news without an id is rejected).
-ITEMS = {"news": 8, "animations": 3, "blocks": 1, "conductors": 3, "journals": 1}
+ITEMS = {"news": 8, "animations": 3, "blocks": 1, "conductors": 3, "journals": 1, "multitracks": 3}
 
 
 def fixture_rows(entity: str) -> list[dict]:
@@ -53,7 +53,7 @@ def legacy_store(tables, request):
         for row in fixture_rows(entity.name):
             dynamodb.put_item(TableName=table, Item=to_dynamodb(row))
         legacy_tables[entity.name] = table
-    yield {"bucket": bucket, "media": media, "tables": legacy_tables}
+    yield {"bucket": bucket, "media": media, "tables": legacy_tables, "targets": dict(tables)}
     for table in legacy_tables.values():
         dynamodb.delete_table(TableName=table)
 
@@ -138,6 +138,43 @@ def test_first_run_migrates_every_legacy_shape_and_leaves_the_sources_untouched(
     assert sorted(m["source"].rsplit("/", 2)[1] for m in report["malformedDocuments"]) == [
         "morganepoirier", "testradio"]
     assert [(r["entity"], r["reason"]) for r in report["rejected"]] == [("news", "no id")]
+
+
+def test_multitrack_projects_keep_their_newest_save(legacy_store, tmp_path):
+    """The editor added a row (a new createdAt) at each save of a project: the newest row is the
+    project, the others are reported as merged duplicates."""
+    report = migrate(legacy_store, tmp_path)
+    projects = target("multitracks")
+    assert set(projects) == {"multitrack-1731900000000-k3f9a", "multitrack-1731800000000-p0q1z",
+                             "multitrack-1731700000000-a1b2c"}
+    saved_three_times = projects["multitrack-1731900000000-k3f9a"]
+    newest = fixture_rows("multitracks")[2]
+    assert saved_three_times["name"] == "Reportage marché de Noël (final)"
+    assert saved_three_times["tracks"] == newest["tracks"]  # clips kept as saved, in order
+    assert (saved_three_times["version"], saved_three_times["updatedAt"]) == (1, 1731901200000)
+    # Rows without updatedAt: the newest createdAt wins; "M:SS" durations become seconds.
+    assert projects["multitrack-1731800000000-p0q1z"]["name"] == "Chronique patrimoine (v2)"
+    assert projects["multitrack-1731800000000-p0q1z"]["duration"] == 105
+    counts = report["entities"]["multitracks"]
+    assert (counts["read"], counts["created"], counts["duplicates_merged"]) == (6, 3, 3)
+    merged = next(d for d in report["duplicates"] if d["id"] == "multitrack-1731900000000-k3f9a")
+    assert merged["kept"]["updatedAt"] == 1731901200000
+    assert [d["updatedAt"] for d in merged["dropped"]] == [1731900600000, 1731900000000]
+    # The editor wrote userId "unknown" on every project: the fallback owner, reported.
+    assert {p["ownerId"] for p in projects.values()} == {"legacy-migration"}
+    assert report["unmappedOwners"]["items"]["unknown"] == 3
+
+
+def test_an_item_without_any_time_takes_its_documents_s3_modification_time(legacy_store, tmp_path):
+    """No updatedAt, no createdAt, a document without lastModified: the item was last written
+    when its document was (S3's LastModified), not at epoch 0."""
+    s3 = boto3.client("s3")
+    document = {"userId": "simonmarty", "news": [{"id": "news-undated", "title": "Sans date"}]}
+    s3.put_object(Bucket=legacy_store["bucket"], Key="users/anonyme/data.json", Body=json.dumps(document).encode())
+    modified = s3.head_object(Bucket=legacy_store["bucket"], Key="users/anonyme/data.json")["LastModified"]
+    migrate(legacy_store, tmp_path)
+    undated = target("news")["news-undated"]
+    assert undated["createdAt"] == undated["updatedAt"] == int(modified.timestamp() * 1000) > 0
 
 
 def test_embedded_base64_audio_moves_to_the_media_bucket(legacy_store, tmp_path):
@@ -254,6 +291,7 @@ def test_every_page_of_the_legacy_stores_is_read(legacy_store, tmp_path, monkeyp
     report = migrate(legacy_store, tmp_path, "--dry-run")
     assert created(report) == ITEMS
     assert report["entities"]["news"]["read"] == 16 + 4 + 5
+    assert report["entities"]["multitracks"]["read"] == 6
 
 
 def test_target_tables_can_come_from_the_stack_output(legacy_store, tmp_path, monkeypatch, tables):
