@@ -30,7 +30,8 @@ from handlers.tables import client
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 # Fields that name a media file by URL or bucket key; other strings count only when they are
-# URLs under the media prefix.
+# URLs under the media prefix (a multitrack project's `tracks[].clips[].s3Url`: a clip still in
+# the old editor's own bucket is not the site's to invalidate, so `s3Url` is not named here).
 MEDIA_FIELDS = ("audioUrl", "audioKey", "imageUrl", "url")
 _SAFE_PATH_CHARACTERS = "/*-_.~!$&'()+,;=:@%"
 

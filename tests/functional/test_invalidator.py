@@ -14,7 +14,7 @@ from stream_records import (
     CONTEXT, batch, cloudfront_distribution, failed, invalidations, name_tables, record, stored,
 )
 
-NEWS, JOURNALS = BY_NAME["news"], BY_NAME["journals"]
+NEWS, JOURNALS, MULTITRACKS = BY_NAME["news"], BY_NAME["journals"], BY_NAME["multitracks"]
 MEDIA = "https://www.example.org/media/audio/eu-west-3:abc"
 
 
@@ -62,6 +62,29 @@ def test_deleting_an_item_invalidates_all_its_media(distribution):
     invalidator.handler(batch(record(NEWS, "REMOVE", other, None)), CONTEXT)
     assert invalidated(distribution) == [["/media/audio/eu-west-3:abc/news-1.mp3"],
                                          ["/media/audio/x/news-2.mp3"]]
+
+
+def project(*clip_urls):
+    """A multitrack editor project whose clips are at these URLs (None: a clip never uploaded)."""
+    clips = [{"id": f"clip-{n}", "name": f"clip {n}", "start": n, "duration": 1, "s3Url": url}
+             for n, url in enumerate(clip_urls)]
+    return stored(MULTITRACKS, "multitrack-1", name="Reportage", linkedNewsId="news-1",
+                  tracks=[{"id": "track-1", "clips": clips[:1]}, {"id": "track-2", "clips": clips[1:]}])
+
+
+def test_a_multitrack_projects_clips_on_the_media_path_are_invalidated(distribution):
+    """Clips (`tracks[].clips[].s3Url`) under the media path count like an item's audio; URLs of
+    the old editor's own bucket and clips never uploaded are not the site's to invalidate."""
+    legacy_clip = "https://amplify-saintespritaws-di-saintespritstoragebucket-91ui2ognukke.s3.eu-west-3.amazonaws.com/multitrack/u1/1-voix.mp3"
+    before = project(f"{MEDIA}/voix.mp3", f"{MEDIA}/ambiance.mp3", legacy_clip, None)
+    after = project(f"{MEDIA}/voix.mp3", f"{MEDIA}/ambiance-v2.mp3", legacy_clip, None)
+    invalidator.handler(batch(record(MULTITRACKS, "MODIFY", before, after)), CONTEXT)
+    tomb = {**after, "deletedAt": 1, "version": 2}
+    invalidator.handler(batch(record(MULTITRACKS, "MODIFY", after, tomb)), CONTEXT)
+    assert invalidated(distribution) == [
+        ["/media/audio/eu-west-3:abc/ambiance-v2.mp3", "/media/audio/eu-west-3:abc/ambiance.mp3"],
+        ["/media/audio/eu-west-3:abc/ambiance-v2.mp3", "/media/audio/eu-west-3:abc/voix.mp3"],
+    ]
 
 
 def test_configured_paths_follow_any_change_of_their_entity(distribution):
