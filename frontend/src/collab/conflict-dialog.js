@@ -1,7 +1,8 @@
 // The dialog that settles a save which met someone else's change on the same fields: both
 // values side by side, a choice per field or for all of them. The reference newsroom page opens
 // it from its `conflict` listener; the storage opens it itself for an app that has no listener
-// (the station's app), so a same-field conflict is never a dead end (docs/station-app.md).
+// (the station's app), so a same-field conflict is never a dead end (docs/contracts.md,
+// "The station's app").
 //
 //   askConflict(detail, {document}) -> Promise<'mine' | 'theirs' | {[path]: 'mine' | 'theirs'}>
 //

@@ -1,6 +1,6 @@
 // Live screens for the station's own newsroom app, which has no update hook of its own
-// (docs/station-app.md). Once the storage has applied a remote change to the arrays it handed
-// out, the app is told in the only ways it understands:
+// (docs/contracts.md, "The station's app"). Once the storage has applied a remote change to
+// the arrays it handed out, the app is told in the only ways it understands:
 // - the old storage's contract, `app.onDatabaseUpdate(type, items)`, when the app defines it;
 // - otherwise the app's own list methods redraw the view on screen, if that view shows the
 //   changed entity. `loadX` rewrites lists only, but a redraw under an open editor of the same
