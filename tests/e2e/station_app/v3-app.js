@@ -1,7 +1,8 @@
 // SaintEspritV3 as the station's v3-app.js behaves: the storage is created and initialised
-// after sign-in, every list is drawn from `storage.load()` when its view is opened, an editor edits the very object load() returned, and every write is awaited and
-// then followed by a re-read of the list. It defines no onDatabaseUpdate and listens to no
-// storage event: it is the platform's part to keep its screens live and settle conflicts.
+// after sign-in, every list is drawn from `storage.load()` when its view is opened, an editor
+// edits the very object load() returned, and every write is awaited and then followed by a
+// re-read of the list. It defines no onDatabaseUpdate and listens to no storage event: it is
+// the platform's part to keep its screens live and settle conflicts.
 class SaintEspritV3 {
   constructor() {
     this.storage = null;
