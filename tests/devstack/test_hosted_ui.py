@@ -163,7 +163,7 @@ def test_wrong_password_shows_the_form_again_with_an_error(stack, browser):
         assert "location" not in response.headers
         assert "incorrect" in response.text
         assert {"username", "password"} <= set(_form(response.text).inputs)
-    unknown = _sign_in(stack, browser, password="whatever")
+    unknown = _sign_in(stack, browser, username="nobody", password="Whatever-1!")
     assert unknown.status_code == 400
 
 
@@ -262,6 +262,22 @@ def test_user_info_wants_a_valid_access_token(stack, browser, token):
     assert good.status_code == 200 and good.json()["username"] == "journalist"
 
 
+def test_user_info_refuses_tokens_of_a_client_the_platform_does_not_accept(stack, browser):
+    """Another app client of the same pool: Cognito (moto) knows its tokens, the platform
+    does not accept them, so neither does its Hosted UI."""
+    idp = stack.client("cognito-idp")
+    other = idp.create_user_pool_client(
+        UserPoolId=stack.config["userPoolId"], ClientName="not-accepted",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    foreign = idp.initiate_auth(ClientId=other, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
+        "USERNAME": "volunteer", "PASSWORD": _password(stack, "volunteer")})
+    response = browser.get(f"{stack.url}/oauth2/userInfo", headers={
+        "Authorization": f"Bearer {foreign['AuthenticationResult']['AccessToken']}"})
+    assert response.status_code == 401
+    assert "another app client" in response.json()["error_description"]
+
+
 def test_logout_goes_back_to_the_app_or_to_the_sign_in_page(stack, browser):
     back = browser.get(f"{stack.url}/logout", allow_redirects=False, params={
         "client_id": FOREIGN_CLIENT, "logout_uri": f"{stack.url}/logout.html"})
@@ -279,6 +295,7 @@ def test_logout_goes_back_to_the_app_or_to_the_sign_in_page(stack, browser):
     "//evil.example/",
     "/relative",
     "javascript:alert(1)",
+    "https://127.0.0.1:{port}/\r\nSet-Cookie: session=stolen",  # never a header injection
 ])
 def test_redirects_never_leave_the_stacks_origin(stack, browser, elsewhere):
     target = elsewhere.format(port=stack.port)
@@ -304,9 +321,10 @@ def test_other_response_types_go_back_with_an_error(stack, browser):
 
 
 def test_the_sign_in_page_escapes_what_it_echoes(stack, browser):
-    state = '"><script>alert(1)</script>'
-    page = browser.get(f"{stack.url}/login", params=_authorize_params(stack, state=state))
-    assert page.status_code == 200
-    assert "<script>alert(1)" not in page.text
-    signed_in = _sign_in(stack, browser, state=state)
-    assert parse_qs(urlsplit(signed_in.headers["location"]).query)["state"] == [state]
+    hostile = '"><script>alert(1)</script>'
+    page = browser.get(f"{stack.url}/login", params=_authorize_params(stack, state=hostile))
+    assert page.status_code == 200 and "<script>alert(1)" not in page.text
+    wrong = _sign_in(stack, browser, username=hostile, password="x", state=hostile)
+    assert wrong.status_code == 400 and "<script>alert(1)" not in wrong.text
+    signed_in = _sign_in(stack, browser, state=hostile)
+    assert parse_qs(urlsplit(signed_in.headers["location"]).query)["state"] == [hostile]
