@@ -92,8 +92,13 @@ def _oauth_error(error: str, description: str | None = None, status: int = 400) 
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def _with_query(url: str, parameters: dict[str, str]) -> str:
-    return url + ("&" if urlsplit(url).query else "?") + urlencode(parameters)
+def _back_to_app(parameters: dict[str, str], **answer: str) -> RedirectResponse:
+    """302 to the sign-in request's redirect_uri with `answer` (and its `state`) added."""
+    if "state" in parameters:
+        answer["state"] = parameters["state"]
+    url = parameters["redirect_uri"]
+    return RedirectResponse(url + ("&" if urlsplit(url).query else "?") + urlencode(answer),
+                            status_code=302)
 
 
 def pkce_challenge(verifier: str) -> str:
@@ -127,12 +132,13 @@ class HostedUi:
     # ------------------------------------------------------------------------- redirects
     def is_own_url(self, url: str) -> bool:
         """An absolute URL on the stack's own origin (scheme, host and port exactly; user info
-        or a backslash make another netloc). Blanks and control characters are refused before
-        parsing: urlsplit drops tabs and newlines that would then reach the Location header."""
+        or a backslash make another netloc), without a fragment (OAuth's rule: the answer is
+        added to the query). Blanks and control characters are refused before parsing:
+        urlsplit drops tabs and newlines that would then reach the Location header."""
         if not url or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
             return False
         parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}".lower() in self.origins
+        return f"{parts.scheme}://{parts.netloc}".lower() in self.origins and not parts.fragment
 
     # ---------------------------------------------------------------------------- sign-in
     @staticmethod
@@ -145,8 +151,7 @@ class HostedUi:
         redirect_uri is never redirected to; later errors go back to it, as OAuth says."""
         if not parameters.get("client_id"):
             return _error_page("Paramètre client_id manquant.")
-        redirect_uri = parameters.get("redirect_uri", "")
-        if not self.is_own_url(redirect_uri):
+        if not self.is_own_url(parameters.get("redirect_uri", "")):
             return _error_page("Adresse de retour (redirect_uri) refusée : elle doit être sur "
                                "l'origine de la pile locale.")
         error = None
@@ -155,11 +160,7 @@ class HostedUi:
         elif parameters.get("code_challenge") \
                 and parameters.get("code_challenge_method", "S256") != "S256":
             error = "invalid_request"
-        if error:
-            back = {"error": error, **({"state": parameters["state"]}
-                                       if "state" in parameters else {})}
-            return RedirectResponse(_with_query(redirect_uri, back), status_code=302)
-        return None
+        return _back_to_app(parameters, error=error) if error else None
 
     def _form(self, parameters: dict[str, str], username: str = "", error: str = "",
               status: int = 200) -> HTMLResponse:
@@ -202,8 +203,7 @@ class HostedUi:
             return self._form(parameters, username, "Ce compte doit être finalisé par un "
                               "administrateur avant de se connecter.", 400)
         code = self._grant(result["AuthenticationResult"], parameters)
-        back = {"code": code, **({"state": parameters["state"]} if "state" in parameters else {})}
-        return RedirectResponse(_with_query(parameters["redirect_uri"], back), status_code=302)
+        return _back_to_app(parameters, code=code)
 
     def _grant(self, tokens: dict[str, Any], parameters: dict[str, str]) -> str:
         now = self.clock()

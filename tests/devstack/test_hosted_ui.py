@@ -296,6 +296,7 @@ def test_logout_goes_back_to_the_app_or_to_the_sign_in_page(stack, browser):
     "/relative",
     "javascript:alert(1)",
     "https://127.0.0.1:{port}/\r\nSet-Cookie: session=stolen",  # never a header injection
+    "https://127.0.0.1:{port}/#fragment",  # the code would be appended after it
 ])
 def test_redirects_never_leave_the_stacks_origin(stack, browser, elsewhere):
     target = elsewhere.format(port=stack.port)
