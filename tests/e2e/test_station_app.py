@@ -438,6 +438,8 @@ def test_a_multitrack_project_is_saved_with_its_clip_and_found_again_after_a_rel
     switch_view(clara, "multitrack")
     name = unique("Magazine du samedi")
     page = clara.page
+    # The editor redraws its form once its projects are read: type after that.
+    expect(page.locator("#multitrack-container")).to_have_attribute("data-state", "loaded")
     page.get_by_test_id("mt-name").fill(name)
     page.get_by_test_id("mt-clip-file").set_input_files(
         files=[{"name": "ambiance.wav", "mimeType": "audio/wav", "buffer": wav_bytes()}])

@@ -74,6 +74,7 @@ class MultitrackEditor {
       this.projects = all.filter((project) => project.userId === this.userId());
     }
     this.render();
+    this.container.dataset.state = 'loaded'; // the form is redrawn no more: safe to type in
   }
 
   openProject(id) {
