@@ -247,6 +247,32 @@ def test_the_app_signs_in_through_the_hosted_ui_and_runs_on_the_platforms_storag
     assert_no_trouble(user)
 
 
+def test_an_expired_session_is_refreshed_by_the_app_at_load_and_the_storage_follows(open_app, station):
+    user = open_app("journalist2")
+    page = user.page
+    # The app reads `exp` without checking the signature: an ID token that says it expired
+    # makes the next load refresh with the stored refresh token, as after a night away.
+    page.evaluate("""() => {
+        const [header, payload, signature] = localStorage.getItem('cognito_id_token').split('.');
+        const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+        claims.exp = Math.floor(Date.now() / 1000) - 60;
+        const expired = btoa(JSON.stringify(claims)).replace(/=+$/, '').replace(/\\+/g, '-').replace(/\\//g, '_');
+        localStorage.setItem('cognito_id_token', [header, expired, signature].join('.'));
+    }""")
+    refreshes = []
+    page.on("request", lambda request: request.url == f"https://{COGNITO_DOMAIN}/oauth2/token"
+            and "grant_type=refresh_token" in (request.post_data or "") and refreshes.append(request))
+    page.reload()
+    wait_until_started(page)
+    assert len(refreshes) == 1, "the app refreshed its tokens at the Hosted UI's domain (cross-origin)"
+    exp = page.evaluate(
+        "() => JSON.parse(atob(localStorage.getItem('cognito_id_token').split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).exp")
+    assert exp > time.time()
+    switch_view(user, "news")
+    create_news(user, unique("Après une nuit"))  # the storage writes with the refreshed session
+    assert_no_trouble(user)
+
+
 def test_seed_step_7_a_create_and_a_delete_show_in_the_other_browser_without_reload(open_app):
     clara, simon = open_app("journalist"), open_app("journalist2")
     for user in (clara, simon):
