@@ -117,15 +117,21 @@ test('the view waits while an editor of its kind is open, and is redrawn once it
   assert.equal(win.pendingTimers(), 0, 'no polling once nothing is held back');
 });
 
-test('an open editor of another kind does not hold the view back', async () => {
-  const storage = fakeStorage();
-  const app = stationApp('conductor');
-  app.currentJournal = { id: 'journal-1' };
-  const win = fakeWindow(app);
-  attachStationApp(storage, win);
-  storage.change('conductors', 'conductor-1');
-  await win.advance(REDRAW_DELAY_MS);
-  assert.deepEqual(app.calls, ['loadConductors']);
+test('an open editor of another kind than the change does not hold the view back', async () => {
+  for (const [view, editor, entity, expected] of [
+    ['conductor', 'currentJournal', 'conductors', 'loadConductors'],
+    ['news', 'currentAnimation', 'news', 'loadNews'],
+    ['news', 'currentNews', 'animations', 'loadNews'],
+  ]) {
+    const storage = fakeStorage();
+    const app = stationApp(view);
+    app[editor] = { id: 'x-1' };
+    const win = fakeWindow(app);
+    attachStationApp(storage, win);
+    storage.change(entity, 'x-2');
+    await win.advance(REDRAW_DELAY_MS);
+    assert.deepEqual(app.calls, [expected], `${entity} changed while ${editor} is open on ${view}`);
+  }
 });
 
 test('the user editing the item that changed is told at once, in French', async () => {

@@ -3,9 +3,9 @@
 // the arrays it handed out, the app is told in the only ways it understands:
 // - the old storage's contract, `app.onDatabaseUpdate(type, items)`, when the app defines it;
 // - otherwise the app's own list methods redraw the view on screen, if that view shows the
-//   changed entity. `loadX` rewrites lists only, but a redraw under an open editor of the same
-//   kind is still held back until the editor closes; meanwhile the editor's user is told when
-//   the item they have open changed.
+//   changed entity. `loadX` rewrites lists only, but a redraw under an open editor of the
+//   changed kind is still held back until the editor closes; meanwhile the editor's user is
+//   told when the item they have open changed.
 // Bursts (a catch-up after a disconnection, a bulk save elsewhere) cost one redraw.
 
 // The app's views: what each shows and the method that redraws it. "blocks" is the tab
@@ -65,8 +65,10 @@ export function attachStationApp(storage, win = globalThis) {
       const view = VIEWS[app.currentView];
       // A view that does not show the changes needs nothing: switching to another view draws
       // it from the updated arrays.
-      if (view && view.shows.some((type) => changed.has(type)) && typeof app[view.redraw] === 'function') {
-        if (view.shows.some((type) => app[EDITORS[type]])) return later(EDITOR_CHECK_MS);
+      const shown = view ? view.shows.filter((type) => changed.has(type)) : [];
+      if (shown.length && typeof app[view.redraw] === 'function') {
+        // An editor of a changed kind is open: its user sees the list move only once it closes.
+        if (shown.some((type) => app[EDITORS[type]])) return later(EDITOR_CHECK_MS);
         Promise.resolve()
           .then(() => app[view.redraw]())
           .catch((error) => win.console?.error('Saint-Esprit: redraw after a remote change failed', error));
