@@ -29,6 +29,7 @@ const FIELD_LABELS = {
 // Legible in a page that has no stylesheet for it (the station's app).
 const STYLE = `
 dialog.se-conflict { max-width: min(48rem, 95vw); font: 0.95rem/1.4 system-ui, sans-serif; }
+dialog.se-conflict h2 { font-size: 1.15rem; margin: 0 0 0.5rem; }
 dialog.se-conflict table { border-collapse: collapse; margin: 0.5rem 0; }
 dialog.se-conflict th, dialog.se-conflict td { border: 1px solid #ccc; padding: 0.3rem; text-align: left; vertical-align: top; }
 dialog.se-conflict pre { margin: 0; white-space: pre-wrap; max-width: 18rem; font: inherit; }
