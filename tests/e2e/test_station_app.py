@@ -246,6 +246,12 @@ def test_the_app_signs_in_through_the_hosted_ui_and_runs_on_the_platforms_storag
     assert page.url == f"{station.url}/"
     assert_no_trouble(user)
 
+    # Sign-out: the app clears its tokens and goes through the Hosted UI's /logout to logout.html.
+    page.get_by_test_id("logout").click()
+    page.wait_for_url(f"{station.url}/logout.html")
+    expect(page.get_by_test_id("signed-out")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('cognito_id_token') ?? localStorage.getItem('cognito_refresh_token')") is None
+
 
 def test_an_expired_session_is_refreshed_by_the_app_at_load_and_the_storage_follows(open_app, station):
     user = open_app("journalist2")
