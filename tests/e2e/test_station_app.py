@@ -293,6 +293,12 @@ def test_seed_step_7_a_create_and_a_delete_show_in_the_other_browser_without_rel
     expect(row_titled(clara, "news-row", title)).to_have_count(0)
     expect(row_titled(simon, "news-row", title)).to_have_count(0, timeout=SEEN_ELSEWHERE_MS)
     assert simon.page.evaluate("window.notReloaded") is True
+
+    # The dashboard (drawn by the app at boot only) follows too.
+    switch_view(simon, "dashboard")
+    count = int(simon.page.get_by_test_id("stat-news").inner_text())
+    create_news(clara, unique("Marché de Noël"))
+    expect(simon.page.get_by_test_id("stat-news")).to_have_text(str(count + 1), timeout=SEEN_ELSEWHERE_MS)
     assert_no_trouble(clara, simon)
 
 
