@@ -7,6 +7,7 @@ import pulumi
 
 from infra.api import ApiTier, ApiTierArgs
 from infra.auth import AuthTier, AuthTierArgs
+from infra.bridge import BridgeTier, BridgeTierArgs
 from infra.cdn import CdnTier, CdnTierArgs
 from infra.data import DataTier, DataTierArgs
 from infra.packaging import lambda_archive
@@ -76,6 +77,17 @@ streams = StreamsTier(f"{settings.name_prefix}-streams", StreamsTierArgs(
     alarm_email=settings.alarm_email,
     invalidation_paths=settings.invalidation_paths,
 ))
+
+# The scheduled jobs still write into the legacy tables: their writes are carried into the
+# platform while the legacyBridge setting names those tables' streams (docs/runbooks/cut-over.md).
+if settings.legacy_bridge:
+    BridgeTier(f"{settings.name_prefix}-bridge", BridgeTierArgs(
+        legacy_streams=settings.legacy_bridge,
+        tables=data.tables,
+        code=code,
+        failure_queue_arn=streams.failure_queue.arn,
+        log_retention_days=settings.log_retention_days,
+    ))
 
 pulumi.export("siteUrl", cdn.site_url)
 pulumi.export("graphqlUrl", api.graphql_url)

@@ -63,6 +63,8 @@ class Settings:
     alarm_email: str | None = None
     site_dir: Path = ROOT / DEFAULT_SITE_DIR
     invalidation_paths: dict[str, list[str]] = field(default_factory=dict)
+    # Legacy tables the scheduled jobs still write, carried by the bridge: entity → stream ARN.
+    legacy_bridge: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "Settings":
@@ -88,6 +90,7 @@ class Settings:
             alarm_email=_matching(config, "alarmEmail", EMAIL, "an e-mail address"),
             site_dir=_site_dir(config),
             invalidation_paths=_invalidation_paths(config),
+            legacy_bridge=_legacy_bridge(config, region),
         )
 
 
@@ -186,4 +189,23 @@ def _invalidation_paths(config: pulumi.Config) -> dict[str, list[str]]:
     )
     if not valid:
         raise SettingsError("invalidationPaths", f"is {value!r}", allowed)
+    return value
+
+
+STREAM_ARN = re.compile(r"^arn:aws:dynamodb:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:"
+                        r"table/[A-Za-z0-9_.-]{3,255}/stream/[0-9A-Za-z:.-]+$")
+
+
+def _legacy_bridge(config: pulumi.Config, region: str) -> dict[str, str]:
+    allowed = (f"an object from entity ({', '.join(BY_NAME)}) to the stream ARN of its legacy table "
+               f"in {region}, e.g. {{\"news\": \"arn:aws:dynamodb:{region}:<account>:table/"
+               "saint-esprit-news/stream/<label>\"} (docs/runbooks/cut-over.md), or none")
+    value = _object(config, "legacyBridge", allowed) or {}
+    valid = isinstance(value, dict) and all(
+        entity in BY_NAME and isinstance(arn, str) and STREAM_ARN.match(arn)
+        and STREAM_ARN.match(arn)["region"] == region
+        for entity, arn in value.items()
+    )
+    if not valid:
+        raise SettingsError("legacyBridge", f"is {value!r}", allowed)
     return value

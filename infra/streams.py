@@ -38,6 +38,7 @@ class Consumer:
     maximum_retry_attempts: int
     maximum_record_age_seconds: int
     timeout_seconds: int
+    starting_position: str = "LATEST"
 
     @property
     def handler(self) -> str:
@@ -155,70 +156,94 @@ class StreamsTier(pulumi.ComponentResource):
         )
 
     def _consumer(self, consumer: Consumer, environment: dict, grants: list[dict]) -> aws.lambda_.Function:
-        name = f"{self._name}-{consumer.role}"
-        log_group = aws.cloudwatch.LogGroup(
-            name, retention_in_days=self._args.log_retention_days, opts=self._child
+        return stream_consumer(
+            f"{self._name}-{consumer.role}", consumer, parent=self, code=self._args.code,
+            log_retention_days=self._args.log_retention_days,
+            tables={table_env(entity): table.name for entity, table in self._args.tables.items()},
+            streams={entity: table.stream_arn for entity, table in self._streamed.items()},
+            stream_reads=[table.arn.apply(lambda arn: f"{arn}/stream/*")
+                          for table in self._streamed.values()],
+            failure_queue_arn=self.failure_queue.arn, environment=environment, grants=grants,
         )
-        role = aws.iam.Role(name, assume_role_policy=iam.assume_role_policy("lambda.amazonaws.com"),
-                            opts=self._child)
-        stream_reads = [
-            table.arn.apply(lambda arn: f"{arn}/stream/*") for table in self._streamed.values()
-        ]
-        permissions = aws.iam.RolePolicy(
-            name,
-            role=role.id,
-            policy=iam.policy_document(
-                *grants,
-                iam.statement(
-                    ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                     "dynamodb:ListStreams"],
-                    stream_reads,
-                    sid="ReadTableStreams",
-                ),
-                iam.statement(["sqs:SendMessage"], [self.failure_queue.arn], sid="ReportFailedBatches"),
-                iam.statement(["logs:CreateLogStream", "logs:PutLogEvents"],
-                              [log_group.arn.apply(lambda arn: f"{arn}:*")], sid="WriteOwnLogs"),
-                iam.xray_statement(),
+
+
+def stream_consumer(
+    name: str,
+    consumer: Consumer,
+    *,
+    parent: pulumi.Resource,
+    code: pulumi.Archive,
+    log_retention_days: int,
+    tables: dict[str, pulumi.Input[str]],
+    streams: dict[str, pulumi.Input[str]],
+    stream_reads: list[pulumi.Input[str]],
+    failure_queue_arn: pulumi.Input[str],
+    environment: dict,
+    grants: list[dict],
+) -> aws.lambda_.Function:
+    """One Lambda fed by DynamoDB streams (`streams`: label → stream ARN, one event source
+    mapping each, named `<name>-<label>`), with its log group and a role that may read
+    `stream_reads`, report failed batches to the failure queue and do `grants`. `tables`: the
+    TABLE_* variables the handler finds its tables by. Used by the streams tier and the legacy
+    bridge (infra/bridge.py)."""
+    child = pulumi.ResourceOptions(parent=parent)
+    log_group = aws.cloudwatch.LogGroup(name, retention_in_days=log_retention_days, opts=child)
+    role = aws.iam.Role(name, assume_role_policy=iam.assume_role_policy("lambda.amazonaws.com"),
+                        opts=child)
+    permissions = aws.iam.RolePolicy(
+        name,
+        role=role.id,
+        policy=iam.policy_document(
+            *grants,
+            iam.statement(
+                ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                 "dynamodb:ListStreams"],
+                stream_reads,
+                sid="ReadTableStreams",
             ),
-            opts=self._child,
-        )
-        tables = {table_env(entity): table.name for entity, table in self._args.tables.items()}
-        function = aws.lambda_.Function(
-            name,
-            runtime=LAMBDA_RUNTIME,
-            architectures=[LAMBDA_ARCHITECTURE],
-            handler=consumer.handler,
-            code=self._args.code,
-            role=role.arn,
-            memory_size=256,
-            timeout=consumer.timeout_seconds,
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={**tables, **environment, "POWERTOOLS_SERVICE_NAME": consumer.role,
-                           "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit"}
+            iam.statement(["sqs:SendMessage"], [failure_queue_arn], sid="ReportFailedBatches"),
+            iam.statement(["logs:CreateLogStream", "logs:PutLogEvents"],
+                          [log_group.arn.apply(lambda arn: f"{arn}:*")], sid="WriteOwnLogs"),
+            iam.xray_statement(),
+        ),
+        opts=child,
+    )
+    function = aws.lambda_.Function(
+        name,
+        runtime=LAMBDA_RUNTIME,
+        architectures=[LAMBDA_ARCHITECTURE],
+        handler=consumer.handler,
+        code=code,
+        role=role.arn,
+        memory_size=256,
+        timeout=consumer.timeout_seconds,
+        environment=aws.lambda_.FunctionEnvironmentArgs(
+            variables={**tables, **environment, "POWERTOOLS_SERVICE_NAME": consumer.role,
+                       "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit"}
+        ),
+        logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),
+        tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+        # The role must be able to write logs before the first invocation.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[permissions]),
+    )
+    for label, stream_arn in streams.items():
+        aws.lambda_.EventSourceMapping(
+            f"{name}-{label}",
+            event_source_arn=stream_arn,
+            function_name=function.arn,
+            starting_position=consumer.starting_position,
+            batch_size=consumer.batch_size,
+            maximum_batching_window_in_seconds=consumer.batching_window_seconds,
+            bisect_batch_on_function_error=True,
+            function_response_types=["ReportBatchItemFailures"],
+            maximum_retry_attempts=consumer.maximum_retry_attempts,
+            maximum_record_age_in_seconds=consumer.maximum_record_age_seconds,
+            destination_config=aws.lambda_.EventSourceMappingDestinationConfigArgs(
+                on_failure=aws.lambda_.EventSourceMappingDestinationConfigOnFailureArgs(
+                    destination_arn=failure_queue_arn
+                )
             ),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
-            # The role must be able to write logs before the first invocation.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[permissions]),
+            # Lambda checks the role's stream permissions when the mapping is created.
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[permissions]),
         )
-        for entity, table in self._streamed.items():
-            aws.lambda_.EventSourceMapping(
-                f"{name}-{entity}",
-                event_source_arn=table.stream_arn,
-                function_name=function.arn,
-                starting_position="LATEST",
-                batch_size=consumer.batch_size,
-                maximum_batching_window_in_seconds=consumer.batching_window_seconds,
-                bisect_batch_on_function_error=True,
-                function_response_types=["ReportBatchItemFailures"],
-                maximum_retry_attempts=consumer.maximum_retry_attempts,
-                maximum_record_age_in_seconds=consumer.maximum_record_age_seconds,
-                destination_config=aws.lambda_.EventSourceMappingDestinationConfigArgs(
-                    on_failure=aws.lambda_.EventSourceMappingDestinationConfigOnFailureArgs(
-                        destination_arn=self.failure_queue.arn
-                    )
-                ),
-                # Lambda checks the role's stream permissions when the mapping is created.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[permissions]),
-            )
-        return function
+    return function
