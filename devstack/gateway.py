@@ -1,7 +1,11 @@
 """The GraphQL side of the local AppSync: `infra/schema.graphql` executed with graphql-core.
 
 Like AppSync: every field is checked against the schema's auth directives (`@aws_iam`,
-`@aws_cognito_user_pools`; the default mode is the user pool); every Query/Mutation field except
+`@aws_cognito_user_pools`, with its `cognito_groups` when given; the default mode is the user
+pool); a request deeper than the API's query depth limit or invoking more resolvers than its
+resolver count limit (`infra/appsync_schema.py`, the values the deployed API has) is refused
+before anything runs; a malformed request (body, `variables`, `operationName` of the wrong
+JSON type) is a 400 with `errors`; every Query/Mutation field except
 `publish` calls the resolver Lambda's handler with a direct-Lambda event and translates its
 envelope as `infra/resolvers/invoke.js` does; `publish` (a NONE data source) returns its
 argument; and the result of a mutation named in a subscription's `@aws_subscribe` is handed to
@@ -19,6 +23,7 @@ import anyio.to_thread
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLObjectType,
@@ -33,6 +38,7 @@ from graphql import (
     print_ast,
     validate,
 )
+from graphql.language.ast import SelectionSetNode
 
 from devstack import invoke
 from devstack.identity import IAM, USER_POOL, Caller
@@ -46,11 +52,90 @@ DEFAULT_MODE = USER_POOL
 
 
 class RequestError(Exception):
-    """A request AppSync refuses before executing it (parse/validation errors)."""
+    """A request AppSync refuses before executing it (parse/validation errors, limits)."""
 
     def __init__(self, errors: list[dict[str, Any]]):
         super().__init__(errors[0]["message"] if errors else "bad request")
         self.errors = errors
+
+
+class BadRequest(RequestError):
+    """A request that is not a GraphQL request at all: AppSync answers HTTP 400."""
+
+    def __init__(self, message: str):
+        super().__init__([{"errorType": "MalformedHttpRequestException", "message": message}])
+
+
+def _refusal(message: str) -> RequestError:
+    return RequestError([{"errorType": "ValidationError", "message": message,
+                          "locations": [], "path": None}])
+
+
+def request_parts(request: Any) -> tuple[str | None, dict[str, Any], str | None]:
+    """(query, variables, operationName) of a request object, each of its JSON type, or
+    BadRequest (a string of variables once broke the fan-out for every subscriber)."""
+    if not isinstance(request, dict):
+        raise BadRequest("The request must be a JSON object.")
+    query, variables = request.get("query"), request.get("variables")
+    operation_name = request.get("operationName")
+    if variables is not None and not isinstance(variables, dict):
+        raise BadRequest("variables must be a JSON object.")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest("operationName must be a string.")
+    return (query if isinstance(query, str) else None), variables or {}, operation_name or None
+
+
+def _depth(selection_set: SelectionSetNode | None, fragments: dict[str, Any], limit: int,
+           spread: tuple[str, ...] = ()) -> int:
+    """Levels of fields in a selection (fragments expanded); stops counting once past `limit`,
+    so a hostile document costs at most `limit` levels of work."""
+    deepest = 0
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            below = _depth(selection.selection_set, fragments, limit - 1, spread) if limit > 0 else 1
+            levels = 1 + below
+        elif isinstance(selection, InlineFragmentNode):
+            levels = _depth(selection.selection_set, fragments, limit, spread)
+        else:
+            name = selection.name.value
+            if name in spread or name not in fragments:
+                continue  # a cycle or an unknown fragment: validation names it
+            levels = _depth(fragments[name].selection_set, fragments, limit, spread + (name,))
+        deepest = max(deepest, levels)
+        if deepest > limit:
+            break
+    return deepest
+
+
+def _resolver_count(selection_set: SelectionSetNode | None, fragments: dict[str, Any],
+                    spread: tuple[str, ...] = ()) -> int:
+    """Resolvers a request invokes: in this API only root fields have one (each alias counts)."""
+    count = 0
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            count += not selection.name.value.startswith("__")
+        elif isinstance(selection, InlineFragmentNode):
+            count += _resolver_count(selection.selection_set, fragments, spread)
+        elif selection.name.value in fragments and selection.name.value not in spread:
+            name = selection.name.value
+            count += _resolver_count(fragments[name].selection_set, fragments, spread + (name,))
+    return count
+
+
+def check_limits(document: DocumentNode) -> None:
+    """AppSync's query depth and resolver count limits, checked on the parsed document before
+    validation (validating a thousand aliases of one field alone takes seconds)."""
+    fragments = {d.name.value: d for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        depth_limit = appsync_schema.QUERY_DEPTH_LIMIT
+        if _depth(definition.selection_set, fragments, depth_limit) > depth_limit:
+            raise _refusal(f"Query depth exceeds the limit of {depth_limit}.")
+        count_limit = appsync_schema.RESOLVER_COUNT_LIMIT
+        if _resolver_count(definition.selection_set, fragments) > count_limit:
+            raise _refusal(f"Resolver count exceeds the limit of {count_limit}.")
 
 
 @dataclass
@@ -144,23 +229,41 @@ class Gateway:
 
     # ------------------------------------------------------------------ schema-derived tables
     @staticmethod
-    def _directive_modes(ast_node) -> set[str]:
-        names = {d.name.value for d in (ast_node.directives if ast_node else ())}
-        return {mode for name, mode in _MODE_DIRECTIVES.items() if name in names}
+    def _directive_modes(ast_node) -> dict[str, frozenset[str] | None]:
+        """Modes a node's directives allow → the user pool groups allowed (None: any user;
+        `@aws_cognito_user_pools(cognito_groups: [...])` names them)."""
+        modes: dict[str, frozenset[str] | None] = {}
+        for directive in ast_node.directives if ast_node else ():
+            mode = _MODE_DIRECTIVES.get(directive.name.value)
+            if mode is None:
+                continue
+            groups = next((argument.value for argument in directive.arguments
+                           if argument.name.value == "cognito_groups"), None)
+            modes[mode] = None if groups is None else frozenset(v.value for v in groups.values)
+        return modes
 
-    def _auth_modes(self) -> dict[tuple[str, str], set[str]]:
-        """(type, field) → allowed modes: the field's directives, else its type's, else the
-        default mode (AppSync's rule)."""
-        modes: dict[tuple[str, str], set[str]] = {}
+    def _auth_modes(self) -> dict[tuple[str, str], dict[str, frozenset[str] | None]]:
+        """(type, field) → allowed modes (and groups): the field's directives, else its type's,
+        else the default mode (AppSync's rule)."""
+        modes: dict[tuple[str, str], dict[str, frozenset[str] | None]] = {}
         for type_name, graphql_type in self.schema.type_map.items():
             if type_name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
                 continue
             type_modes = self._directive_modes(graphql_type.ast_node)
             for field_name, field_def in graphql_type.fields.items():
                 modes[(type_name, field_name)] = (
-                    self._directive_modes(field_def.ast_node) or type_modes or {DEFAULT_MODE}
+                    self._directive_modes(field_def.ast_node) or type_modes or {DEFAULT_MODE: None}
                 )
         return modes
+
+    def authorized(self, caller: Caller, type_name: str, field_name: str) -> bool:
+        """May this caller reach this field: its mode is allowed and, when the directive names
+        groups, the caller is in one of them."""
+        modes = self.modes.get((type_name, field_name), {DEFAULT_MODE: None})
+        if caller.mode not in modes:
+            return False
+        groups = modes[caller.mode]
+        return groups is None or bool(groups & set(caller.identity.get("groups") or ()))
 
     def _subscription_triggers(self) -> dict[str, list[str]]:
         """mutation field → the subscription fields its `@aws_subscribe` fires."""
@@ -187,9 +290,13 @@ class Gateway:
         """Parse and validate a request; RequestError lists what AppSync would refuse."""
         try:
             document = parse(query)
+            check_limits(document)
+            errors = validate(self.schema, document)
         except GraphQLError as error:
             raise RequestError([error_dict(error)]) from None
-        errors = validate(self.schema, document)
+        except RecursionError:  # nested literals or selections far beyond any limit
+            raise _refusal(f"Query depth exceeds the limit of "
+                           f"{appsync_schema.QUERY_DEPTH_LIMIT}.") from None
         if errors:
             raise RequestError([error_dict(e) for e in errors])
         definitions = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -206,7 +313,7 @@ class Gateway:
     def _field_resolver(self, source, info, **arguments):
         context: Context = info.context
         parent, name = info.parent_type.name, info.field_name
-        if context.caller.mode not in self.modes.get((parent, name), {DEFAULT_MODE}):
+        if not self.authorized(context.caller, parent, name):
             raise invoke.AppSyncError(
                 f"Not Authorized to access {name} on type {parent}", "Unauthorized"
             )
@@ -253,32 +360,49 @@ class Gateway:
         return data
 
     # ---------------------------------------------------------------------------- executing
+    async def answer(self, body: bytes, caller: Caller,
+                     headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, body) AppSync answers to a POST /graphql body."""
+        try:
+            request = json.loads(body)
+        except (ValueError, RecursionError):
+            request = None
+        if not isinstance(request, dict):
+            return 400, {"errors": BadRequest("The body must be a JSON object.").errors}
+        try:
+            return 200, await self.execute(request, caller, headers)
+        except BadRequest as error:
+            return 400, {"errors": error.errors}
+
     async def execute(self, request: dict[str, Any], caller: Caller,
                       headers: dict[str, str]) -> dict[str, Any]:
-        """Execute a query or mutation; the response body AppSync would send."""
-        query = request.get("query")
-        if not isinstance(query, str):
+        """Execute a query or mutation; the response body AppSync would send (BadRequest when
+        the request is not one)."""
+        query, variables, operation_name = request_parts(request)
+        if query is None:
             return {"data": None, "errors": [
                 {"errorType": "MalformedHttpRequestException", "message": "No query provided."}
             ]}
-        variables = request.get("variables") or {}
         try:
-            operation = self.operation(query, request.get("operationName"))
+            operation = self.operation(query, operation_name)
         except RequestError as error:
             return {"data": None, "errors": error.errors}
         if operation.kind == OperationType.SUBSCRIPTION:
             return {"data": None, "errors": [{"errorType": "ValidationError", "message":
                     "Subscriptions are served over the real-time WebSocket endpoint."}]}
-        result = execute(
-            self.schema,
-            operation.document,
-            variable_values=variables,
-            operation_name=request.get("operationName"),
-            context_value=Context(caller, headers, variables),
-            field_resolver=self._field_resolver,
-        )
-        if hasattr(result, "__await__"):
-            result = await result
+        try:
+            result = execute(
+                self.schema,
+                operation.document,
+                variable_values=variables,
+                operation_name=operation_name,
+                context_value=Context(caller, headers, variables),
+                field_resolver=self._field_resolver,
+            )
+            if hasattr(result, "__await__"):
+                result = await result
+        except RecursionError:  # variables nested far deeper than any input of the schema
+            raise BadRequest("variables nest too deep.") from None
         response: dict[str, Any] = {"data": result.data}
         if result.errors:
             response["errors"] = [error_dict(e) for e in result.errors]

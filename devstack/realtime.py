@@ -6,7 +6,12 @@ clients, base64 in the `header` query parameter); `connection_init` → `connect
 `connectionTimeoutMs`, then `ka` at once and periodically; `start` (payload `data` = JSON of
 {query, variables}, `extensions.authorization` = the subscription's own auth headers) →
 `start_ack` or `error`; `data` messages with the subscriber's selection; `stop` → `complete`.
-Only user pool tokens open connections here (the API's subscribers are signed-in users).
+Only user pool tokens open connections here (the API's subscribers are signed-in users), and a
+subscription field's `cognito_groups` are enforced at `start`.
+
+Hostile input gets an `error` message and the connection goes on: a binary or non-object frame,
+a `start` whose parts have the wrong JSON type; and one subscriber whose selection cannot be
+rendered loses that subscription, never the others' messages.
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from typing import Any, Callable
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from devstack.gateway import Gateway, Operation, RequestError
+from devstack.gateway import Gateway, Operation, RequestError, request_parts
 from devstack.identity import Caller, Unauthenticated
 
 log = logging.getLogger("devstack.realtime")
@@ -110,10 +115,17 @@ class Realtime:
                 entity = self.gateway.subscription_entity(subscription.field)
                 if entity is not None and value.get("entity") != entity:
                     continue  # the enhanced filter `entity eq "<name>"`
-                payload = self.gateway.render(
-                    subscription.operation, subscription.variables, subscription.caller,
-                    subscription.field, value,
-                )
+                try:
+                    payload = self.gateway.render(
+                        subscription.operation, subscription.variables, subscription.caller,
+                        subscription.field, value,
+                    )
+                except Exception:  # this subscriber's problem: the others still get theirs
+                    log.exception("subscription %s could not be rendered: stopped", id)
+                    connection.subscriptions.pop(id, None)
+                    connection.send(_message("error", id, _errors(
+                        "InternalFailure", "This subscription could not be delivered.")))
+                    continue
                 connection.send(_message("data", id, payload))
                 delivered += 1
         return delivered
@@ -130,21 +142,23 @@ class Realtime:
         """A `start` payload made into a subscription; raises Unauthenticated or RequestError."""
         if not isinstance(payload, dict):
             raise RequestError([{"errorType": "ValidationError", "message": "Missing payload."}])
-        caller = self._caller((payload.get("extensions") or {}).get("authorization"), websocket)
+        extensions = payload.get("extensions")
+        caller = self._caller(extensions.get("authorization") if isinstance(extensions, dict)
+                              else None, websocket)
         try:
-            request = json.loads(payload.get("data") or "")
-        except (TypeError, ValueError):
+            query, variables, operation_name = request_parts(json.loads(payload.get("data") or ""))
+        except (TypeError, ValueError, RecursionError):
             raise RequestError([{"errorType": "ValidationError",
                                  "message": "payload.data is not a JSON document."}]) from None
-        operation = self.gateway.operation(request.get("query") or "", request.get("operationName"))
+        operation = self.gateway.operation(query or "", operation_name)
         fields = operation.root_fields()
         if operation.kind != OperationType.SUBSCRIPTION or len(fields) != 1:
             raise RequestError([{"errorType": "ValidationError",
                                  "message": "Expected one subscription field."}])
         name = fields[0].name.value
-        if caller.mode not in self.gateway.modes[("Subscription", name)]:
+        if not self.gateway.authorized(caller, "Subscription", name):
             raise Unauthenticated(f"Not Authorized to access {name} on type Subscription")
-        return Subscription(name, operation, request.get("variables") or {}, caller)
+        return Subscription(name, operation, variables, caller)
 
     @staticmethod
     async def _write(connection: Connection) -> None:
@@ -174,11 +188,16 @@ class Realtime:
         keepalive: asyncio.Task | None = None
         try:
             while True:
+                frame = await websocket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    break
                 try:
-                    message = json.loads(await websocket.receive_text())
-                except ValueError:
+                    message = json.loads(frame.get("text") or "")
+                except (ValueError, RecursionError):
+                    message = None
+                if not isinstance(message, dict):
                     connection.send(_message("error", None, _errors(
-                        "MessageFormatException", "Messages must be JSON.")))
+                        "MessageFormatException", "Messages must be JSON objects sent as text.")))
                     continue
                 kind, id = message.get("type"), message.get("id")
                 if kind == "connection_init":
@@ -195,7 +214,8 @@ class Realtime:
                 elif kind == "start":
                     self._start(connection, id, message.get("payload"), websocket)
                 elif kind == "stop":
-                    connection.subscriptions.pop(id, None)
+                    if isinstance(id, str):
+                        connection.subscriptions.pop(id, None)
                     connection.send(_message("complete", id))
                 elif kind == "connection_terminate":
                     break

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import html
 import http.client
-import json
 import mimetypes
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -123,17 +122,8 @@ class Site:
                 {"errors": [{"errorType": "UnauthorizedException", "message": str(error)}]},
                 status_code=401,
             )
-        try:
-            document = json.loads(body)
-            if not isinstance(document, dict):
-                raise ValueError
-        except ValueError:
-            return JSONResponse(
-                {"errors": [{"errorType": "MalformedHttpRequestException",
-                             "message": "The body must be a JSON object."}]},
-                status_code=400,
-            )
-        return JSONResponse(await self.gateway.execute(document, caller, headers))
+        status, answer = await self.gateway.answer(body, caller, headers)
+        return JSONResponse(answer, status_code=status)
 
     # ------------------------------------------------------------------------- static files
     async def config_json(self, request: Request) -> Response:
