@@ -187,3 +187,29 @@ def test_presence_mutations_reach_on_presence_changed(stack, realtime, call, cre
             }
 
     asyncio.run(scenario())
+
+
+def test_one_subscription_that_cannot_be_rendered_never_stops_the_others():
+    """Before `start` checked its parts, a string of variables was stored and made every
+    publish on that entity raise, for everyone; a render that fails now ends that subscription
+    alone, with an error to its owner."""
+    from devstack.gateway import Gateway
+    from devstack.identity import USER_POOL, Caller
+    from devstack.realtime import Connection, Realtime, Subscription
+
+    gateway = Gateway(lambda event, context: None, "eu-west-3")
+    realtime = Realtime(gateway, authenticate=lambda token, ip: None)
+    caller = Caller(USER_POOL, {"sub": "u", "groups": ["journalists"]})
+    operation = gateway.operation(ON_NEWS)
+    broken, healthy = Connection(websocket=None), Connection(websocket=None)
+    broken.subscriptions["b"] = Subscription("onNewsChanged", operation, "not-an-object", caller)
+    healthy.subscriptions["h"] = Subscription("onNewsChanged", operation, {}, caller)
+    realtime.connections.update({broken, healthy})
+    change = {"entity": "news", "op": "CREATE", "id": "news-1", "version": 1, "item": "{}",
+              "changedBy": "u", "changedAt": 1.0}
+
+    assert realtime.publish("publish", change) == 1
+    assert healthy.outbox.get_nowait()["payload"]["data"]["onNewsChanged"]["id"] == "news-1"
+    error = broken.outbox.get_nowait()
+    assert (error["type"], error["id"]) == ("error", "b") and "b" not in broken.subscriptions
+    assert realtime.publish("publish", change) == 1  # the next change too
