@@ -27,6 +27,12 @@ PUBLISH_FIELD = "publish"
 # `onNewsChanged` -> the News entity; the other subscriptions are delivered unfiltered.
 ENTITY_SUBSCRIPTION = re.compile(r"^on(?P<type_name>\w+)Changed$")
 JS_RUNTIME = aws.appsync.ResolverRuntimeArgs(name="APPSYNC_JS", runtime_version="1.0.0")
+# X-Ray records 5 % of the API's requests, and nothing more per second: enough to see where
+# time goes, within X-Ray's free 100 k traces a month at the station's load (tools/cost.py).
+# Failed requests are in the API's ERROR log whether sampled or not. Sampling is decided once,
+# by AppSync: the resolver Lambda only traces requests AppSync sampled (PassThrough).
+XRAY_SAMPLING_RATE = 0.05
+XRAY_SAMPLING_PRIORITY = 1000  # before X-Ray's default rule (10000)
 
 # What the resolver Lambda does to the tables (no Scan: every access pattern has an index).
 TABLE_ACTIONS = ["dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem",
@@ -47,6 +53,11 @@ def subscription_code(field_name: str) -> str:
             .replace("__NEWSROOM_GROUPS__", json.dumps(list(GROUPS))))
 
 
+def client_id_pattern(client_ids: list[str]) -> str:
+    """AppSync's `appIdClientRegex`: exactly these app client ids, nothing that contains one."""
+    return "^(" + "|".join(re.escape(client_id) for client_id in client_ids) + ")$"
+
+
 def field_resolvers() -> list[tuple[str, str, str]]:
     """(type, field, data source kind "lambda" | "none") for every root field of the schema."""
     schema = appsync_schema.load()
@@ -63,6 +74,8 @@ class ApiTierArgs:
     tables: dict[str, aws.dynamodb.Table]
     presence_table: aws.dynamodb.Table
     user_pool_id: pulumi.Input[str]
+    # The app clients of the pool whose tokens the API accepts (the stack's own first).
+    accepted_client_ids: pulumi.Input[list[str]]
     code: pulumi.Archive
     log_retention_days: int = 30
     tracing: bool = True
@@ -86,6 +99,8 @@ class ApiTier(pulumi.ComponentResource):
         log_role = self._role("appsync-logs", "appsync.amazonaws.com")
         api = self._api(log_role)
         self._api_logs(api, log_role)
+        if args.tracing:
+            self._sampling(api)
         data_sources = {"lambda": self._lambda_data_source(api, function), "none": self._none_data_source(api)}
         self._resolvers(api, data_sources)
         self.api_id = api.id
@@ -174,9 +189,8 @@ class ApiTier(pulumi.ComponentResource):
             # AppSync gives up on a data source after 30 s; answer (or fail) well before.
             timeout=10,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=self._environment()),
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(
-                mode="Active" if self._args.tracing else "PassThrough"
-            ),
+            # Traced only when AppSync sampled the request (XRAY_SAMPLING_RATE).
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="PassThrough"),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),
             opts=self._child(depends_on=[log_group]),
         )
@@ -195,6 +209,8 @@ class ApiTier(pulumi.ComponentResource):
                 user_pool_id=self._args.user_pool_id,
                 aws_region=pool_region,
                 default_action="ALLOW",
+                # Other app clients of an adopted pool are not the newsroom's way in.
+                app_id_client_regex=pulumi.Output.from_input(self._args.accepted_client_ids).apply(client_id_pattern),
             ),
             # IAM only for the back end: the publisher signs `publish` with its role.
             additional_authentication_providers=[
@@ -206,6 +222,27 @@ class ApiTier(pulumi.ComponentResource):
                 exclude_verbose_content=True,
             ),
             xray_enabled=self._args.tracing,
+            # One request may not hold a thousand list aliases (docs/contracts.md, GraphQL).
+            query_depth_limit=appsync_schema.QUERY_DEPTH_LIMIT,
+            resolver_count_limit=appsync_schema.RESOLVER_COUNT_LIMIT,
+            opts=self._child(),
+        )
+
+    def _sampling(self, api: aws.appsync.GraphQLApi) -> aws.xray.SamplingRule:
+        return aws.xray.SamplingRule(
+            f"{self._name}-sampling",
+            # X-Ray allows 32 characters: the name prefix is at most 28 (infra/settings.py).
+            rule_name=f"{self._args.name_prefix}-api",
+            priority=XRAY_SAMPLING_PRIORITY,
+            reservoir_size=0,
+            fixed_rate=XRAY_SAMPLING_RATE,
+            service_type="AWS::AppSync::GraphQLAPI",
+            resource_arn=api.arn,
+            service_name="*",
+            host="*",
+            http_method="*",
+            url_path="*",
+            version=1,
             opts=self._child(),
         )
 

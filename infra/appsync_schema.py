@@ -13,6 +13,12 @@ from graphql import GraphQLSchema, build_schema
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 
+# AppSync's per-request limits (docs/contracts.md), the same in the local stack. The deepest
+# query the app sends is 3 levels (`listNews { items { id } }`); a load pages every entity in one
+# request, one resolver per entity (frontend/src/operations.js): both limits leave room for that.
+QUERY_DEPTH_LIMIT = 5
+RESOLVER_COUNT_LIMIT = 12
+
 APPSYNC_PRELUDE = """
 scalar AWSDate
 scalar AWSTime

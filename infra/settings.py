@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 
+from handlers.auth import GROUPS
 from handlers.entities import BY_NAME
 
 PROJECT = "saint-esprit"
@@ -27,14 +28,26 @@ DEFAULT_LOG_RETENTION_DAYS = 30
 DEFAULT_TOMBSTONE_RETENTION_DAYS = 30
 TOMBSTONE_RETENTION_RANGE = (1, 365)
 
-# Resource names are built from the prefix; S3 bucket names are the strictest (lower case).
-NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+# Resource names are built from the prefix; S3 bucket names are the strictest (lower case), X-Ray
+# sampling rule names the shortest (32 characters: "<prefix>-api").
+NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,26}[a-z0-9]$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # CloudFront only takes certificates from ACM in us-east-1.
 CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 USER_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Cognito app client ids: letters, digits, "_" or "+", at most 128 (CreateUserPoolClient).
+APP_CLIENT_ID = re.compile(r"^[A-Za-z0-9_+]{1,128}$")
+# A Cognito-prefix hosted UI domain says its region: <prefix>.auth.<region>.amazoncognito.com.
+COGNITO_DOMAIN = re.compile(r"^[a-z0-9-]+\.auth\.(?P<region>[a-z]{2}(-[a-z]+)+-\d)\.amazoncognito\.com$")
+
+
+ALARM_EMAIL_MISSING = (
+    f"NOBODY WILL BE TOLD WHEN CHANGES STOP REACHING THE NEWSROOM: {PROJECT}:alarmEmail is not set, so "
+    "the alarm on failed stream batches e-mails no one. Set it: "
+    f"`pulumi config set {PROJECT}:alarmEmail <address>` (docs/deploy.md), then confirm AWS's e-mail."
+)
 
 
 class SettingsError(ValueError):
@@ -62,9 +75,18 @@ class Settings:
     log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
     alarm_email: str | None = None
     site_dir: Path = ROOT / DEFAULT_SITE_DIR
+    # The station's own app folder, published instead of the built newsroom page (infra/cdn.py).
+    app_dir: Path | None = None
     invalidation_paths: dict[str, list[str]] = field(default_factory=dict)
     # Legacy tables the scheduled jobs still write, carried by the bridge: entity → stream ARN.
     legacy_bridge: dict[str, str] = field(default_factory=dict)
+    # App clients of the adopted pool, besides the stack's own, whose tokens AppSync and the
+    # identity pool accept (the station's app signs in through its own client).
+    accepted_client_ids: tuple[str, ...] = ()
+    # The adopted pool's hosted UI (host, no scheme): config.json's "hostedUi" (token refresh).
+    hosted_ui_domain: str | None = None
+    # Newsroom groups that already exist in the adopted pool: imported, never created.
+    existing_groups: tuple[str, ...] = ()
 
     @classmethod
     def load(cls) -> "Settings":
@@ -74,24 +96,34 @@ class Settings:
             raise SettingsError("aws:region", f"is {region!r}", "an AWS region name such as eu-west-3")
         environment = _choice(config, "environment", ENVIRONMENTS)
         domain_names = _domain_names(config)
-        return cls(
+        adopted_user_pool_id = _adopted_user_pool_id(config, region)
+        settings = cls(
             environment=environment,
             production=environment == "prod",
             name_prefix=_matching(config, "namePrefix", NAME_PREFIX,
-                                  "2 to 32 lower-case letters, digits and hyphens, starting with a letter")
+                                  "2 to 28 lower-case letters, digits and hyphens, starting with a letter")
             or f"{PROJECT}-{environment}",
             region=region,
             domain_names=domain_names,
             certificate_arn=_certificate_arn(config, domain_names),
-            adopted_user_pool_id=_adopted_user_pool_id(config, region),
+            adopted_user_pool_id=adopted_user_pool_id,
             tombstone_retention_days=_int_in_range(config, "tombstoneRetentionDays",
                                                    DEFAULT_TOMBSTONE_RETENTION_DAYS, *TOMBSTONE_RETENTION_RANGE),
             log_retention_days=_log_retention_days(config),
             alarm_email=_matching(config, "alarmEmail", EMAIL, "an e-mail address"),
             site_dir=_site_dir(config),
+            app_dir=_app_dir(config),
             invalidation_paths=_invalidation_paths(config),
             legacy_bridge=_legacy_bridge(config, region),
+            accepted_client_ids=_accepted_client_ids(config, adopted_user_pool_id),
+            hosted_ui_domain=_hosted_ui_domain(config, region),
+            existing_groups=_existing_groups(config, adopted_user_pool_id),
         )
+        if settings.production and settings.alarm_email is None:
+            # Not an error: the committed prod file must deploy as is (the address is the
+            # operator's to give), but a preview must say it, every time, until it is set.
+            pulumi.log.warn(ALARM_EMAIL_MISSING)
+        return settings
 
 
 def _raw(config: pulumi.Config, key: str) -> Any:
@@ -156,12 +188,51 @@ def _domain_names(config: pulumi.Config) -> tuple[str, ...]:
 
 
 def _certificate_arn(config: pulumi.Config, domain_names: tuple[str, ...]) -> str | None:
+    """The pair joins at the cut-over (docs/runbooks/cut-over.md): both set, or neither."""
     allowed = "the ARN of an ACM certificate in us-east-1 covering domainNames (CloudFront's region)"
     value = _matching(config, "certificateArn", CERTIFICATE_ARN, allowed)
     if domain_names and value is None:
         raise SettingsError("certificateArn", "is missing but domainNames is set", allowed)
     if value is not None and not domain_names:
         raise SettingsError("certificateArn", "is set but domainNames is empty", "no certificate without domainNames")
+    return value
+
+
+def _list(config: pulumi.Config, key: str, pattern: re.Pattern, allowed: str) -> tuple[str, ...]:
+    """A list of distinct strings, each matching `pattern`."""
+    value = _object(config, key, allowed) or []
+    valid = isinstance(value, list) and all(isinstance(v, str) and pattern.match(v) for v in value)
+    if not valid or len(set(value)) != len(value):
+        raise SettingsError(key, f"is {value!r}", allowed)
+    return tuple(value)
+
+
+def _accepted_client_ids(config: pulumi.Config, adopted_user_pool_id: str | None) -> tuple[str, ...]:
+    allowed = ("a list of app client ids of the adopted pool (letters, digits, _ or +), "
+               'e.g. ["<the station app\'s client id>"], or none')
+    value = _list(config, "acceptedClientIds", APP_CLIENT_ID, allowed)
+    if value and adopted_user_pool_id is None:
+        raise SettingsError("acceptedClientIds", "is set but adoptedUserPoolId is not",
+                            "other clients only of an adopted pool (a created pool has only the stack's)")
+    return value
+
+
+def _hosted_ui_domain(config: pulumi.Config, region: str) -> str | None:
+    allowed = (f"the host of the pool's hosted UI without https://, e.g. <prefix>.auth.{region}.amazoncognito.com "
+               "or a custom domain such as auth.example.org, or none")
+    value = _matching(config, "hostedUiDomain", DOMAIN_NAME, allowed)
+    cognito = COGNITO_DOMAIN.match(value or "")
+    if cognito and cognito["region"] != region:
+        raise SettingsError("hostedUiDomain", f"is {value!r}, a domain outside {region}", allowed)
+    return value
+
+
+def _existing_groups(config: pulumi.Config, adopted_user_pool_id: str | None) -> tuple[str, ...]:
+    allowed = f"a list of the newsroom groups ({', '.join(GROUPS)}) that already exist in the adopted pool, or none"
+    value = _list(config, "existingGroups", re.compile(f"^({'|'.join(GROUPS)})$"), allowed)
+    if value and adopted_user_pool_id is None:
+        raise SettingsError("existingGroups", "is set but adoptedUserPoolId is not",
+                            "groups to import only from an adopted pool")
     return value
 
 
@@ -176,6 +247,18 @@ def _adopted_user_pool_id(config: pulumi.Config, region: str) -> str | None:
 def _site_dir(config: pulumi.Config) -> Path:
     path = Path(_raw(config, "siteDir") or DEFAULT_SITE_DIR)
     return path if path.is_absolute() else ROOT / path
+
+
+def _app_dir(config: pulumi.Config) -> Path | None:
+    """The station's app folder (its repository's `frontend/`), relative to the repository or absolute."""
+    value = _raw(config, "appDir")
+    if value is None:
+        return None
+    path = Path(value) if Path(value).is_absolute() else ROOT / value
+    if not (path / "index.html").is_file():
+        raise SettingsError("appDir", f"is {value!r}, a folder without index.html",
+                            "the folder of the station's app (the one holding its index.html), or none")
+    return path
 
 
 def _invalidation_paths(config: pulumi.Config) -> dict[str, list[str]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import runpy
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -228,7 +229,7 @@ MANAGED_ORIGIN_REQUEST_POLICIES = {
 def _physical_name(args: pulumi_mocks.MockResourceArgs) -> str:
     """The name AWS would see: the explicit one, else Pulumi's auto-name (logical name + suffix)."""
     inputs = args.inputs
-    for key in ("name", "bucket", "identityPoolName", "functionName"):
+    for key in ("name", "bucket", "identityPoolName", "functionName", "ruleName"):
         if isinstance(inputs.get(key), str):
             return inputs[key]
     return f"{args.name}-{_digest(args.name, 7)}"
@@ -278,6 +279,9 @@ class Recorded:
     custom: bool
     dependencies: list[str] = field(default_factory=list)
     read: bool = False  # looked up with `.get()` rather than created
+    retain_on_delete: bool = False  # left in AWS when it leaves the program
+    import_id: str = ""  # adopted from AWS (`import_`) rather than created
+    ignore_changes: list[str] = field(default_factory=list)
 
 
 class RecordingMocks(pulumi_mocks.Mocks):
@@ -357,6 +361,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             custom=read or request.custom,
             dependencies=list(getattr(request, "dependencies", [])),
             read=read,
+            retain_on_delete=not read and request.retainOnDelete,
+            import_id="" if read else request.importId,
+            ignore_changes=[] if read else list(request.ignoreChanges),
         )
 
     def RegisterResource(self, request):
@@ -380,6 +387,7 @@ class ProgramRun:
     exports: dict[str, Any]
     calls: list[tuple[str, dict[str, Any]]]
     config: dict[str, Any] = field(default_factory=dict)  # full keys, as given to `evaluate`
+    warnings: list[str] = field(default_factory=list)  # `pulumi.log.warn` messages, as a preview shows them
 
     @property
     def name_prefix(self) -> str:
@@ -432,13 +440,30 @@ def evaluate(program: Callable[[], Any], stack: str = "test", config: dict[str, 
     is registered; any error the program raises propagates."""
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
+    engine_log = _EngineLog()
     set_root_resource(None)  # a fresh root stack for this evaluation
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor,
+                             logger=engine_log.logger)
     pulumi.runtime.set_all_config(config_for_pulumi(config or {}))
     root = pulumi.runtime.settings.get_root_resource()
     _sync_await(run_pulumi_func(program))
     exports = {name: resolve(value) for name, value in root.outputs.items()}
-    return ProgramRun(stack, list(monitor.recorded.values()), exports, mocks.calls, dict(config or {}))
+    return ProgramRun(stack, list(monitor.recorded.values()), exports, mocks.calls, dict(config or {}),
+                      engine_log.warnings)
+
+
+class _EngineLog(logging.Handler):
+    """What the program logs to the engine (`pulumi.log`), kept per evaluation."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.warnings: list[str] = []
+        self.logger = logging.getLogger(f"{__name__}.engine.{id(self)}")
+        self.logger.propagate = False
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.warnings.append(record.getMessage())
 
 
 def evaluate_program(stack: str, config: dict[str, Any]) -> ProgramRun:
@@ -460,13 +485,11 @@ def make_site_dir(path: Path) -> Path:
 
 
 def test_config(stack: str, site_dir: Path, **overrides: Any) -> dict[str, Any]:
-    """A stack's committed settings made runnable in tests: the built site in a temp folder
-    and, where the stack has a custom domain, a placeholder certificate (the operator fills
-    in the real one)."""
+    """A stack's committed settings exactly as committed, with the built site in a temp folder
+    (`siteDir`, the one key a checkout cannot hold: the build is not committed) and the given
+    `overrides` (setting name -> value; None removes it)."""
     config = dict(stack_config(stack))
     config[f"{PROJECT}:siteDir"] = str(site_dir)
-    if config.get(f"{PROJECT}:domainNames") and not config.get(f"{PROJECT}:certificateArn"):
-        config[f"{PROJECT}:certificateArn"] = CERTIFICATE_ARN
     for key, value in overrides.items():
         if value is None:
             config.pop(f"{PROJECT}:{key}", None)
@@ -478,9 +501,18 @@ def test_config(stack: str, site_dir: Path, **overrides: Any) -> dict[str, Any]:
 test_config.__test__ = False  # a helper, not a test
 
 
+# The newsroom's names and their certificate, as the cut-over adds them to the prod stack.
+CUT_OVER = {"domainNames": ["saint-esprit.link", "www.saint-esprit.link"], "certificateArn": CERTIFICATE_ARN}
+
+
+def committed_stacks() -> list[str]:
+    """Every `Pulumi.<stack>.yaml` in the repository."""
+    return sorted(path.name.split(".")[1] for path in ROOT.glob("Pulumi.*.yaml"))
+
+
 @lru_cache(maxsize=None)
-def _cached_program(stack: str, site_dir: str) -> ProgramRun:
-    return evaluate_program(stack, test_config(stack, Path(site_dir)))
+def _cached_program(stack: str, site_dir: str, cut_over: bool = False) -> ProgramRun:
+    return evaluate_program(stack, test_config(stack, Path(site_dir), **(CUT_OVER if cut_over else {})))
 
 
 @pytest.fixture(scope="session")
@@ -502,3 +534,9 @@ def prod(program) -> ProgramRun:
 @pytest.fixture(scope="session")
 def dev(program) -> ProgramRun:
     return program("dev")
+
+
+@pytest.fixture(scope="session")
+def prod_after_cut_over(site_dir) -> ProgramRun:
+    """The prod stack once the cut-over gave it the newsroom's names (CUT_OVER)."""
+    return _cached_program("prod", str(site_dir), cut_over=True)

@@ -3,6 +3,7 @@ resolver for every schema field, and a resolver Lambda allowed only what it need
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 import pulumi
@@ -11,11 +12,13 @@ from conftest import evaluate, resolve
 
 from handlers.entities import ENTITIES, PRESENCE
 from infra import appsync_schema
-from infra.api import ApiTier, ApiTierArgs, resolver_code, subscription_code
+from infra.api import XRAY_SAMPLING_RATE, ApiTier, ApiTierArgs, client_id_pattern, resolver_code, subscription_code
 from infra.data import DataTier, DataTierArgs
 from infra.iam import ACTIONS_REQUIRING_ANY_RESOURCE, wildcard_violations
 
 USER_POOL = "eu-west-3_TestPool01"
+# The stack's own client and an adopted one (the station's app), as the auth tier lists them.
+CLIENTS = ["4platformclient0000000000a", "5stationclient00000000000b"]
 # A stand-in for the Lambda archive: these tests look at the infrastructure, not the code.
 CODE = pulumi.AssetArchive({"handlers/__init__.py": pulumi.StringAsset("")})
 
@@ -27,7 +30,8 @@ def api_tier():
     def program():
         data = made["data"] = DataTier("data", DataTierArgs(name_prefix="se-test"))
         made["api"] = ApiTier("api", ApiTierArgs(
-            tables=data.tables, presence_table=data.presence_table, user_pool_id=USER_POOL, code=CODE,
+            tables=data.tables, presence_table=data.presence_table, user_pool_id=USER_POOL,
+            accepted_client_ids=pulumi.Output.from_input(CLIENTS), code=CODE,
             log_retention_days=14, name_prefix="se-test", tombstone_retention_days=21))
 
     run = evaluate(program)
@@ -49,10 +53,35 @@ def role_policy(role_name_part: str) -> dict:
 def test_signed_in_users_by_default_iam_for_the_back_end_and_no_api_key():
     api = only("aws:appsync/graphQLApi:GraphQLApi").inputs
     assert api["authenticationType"] == "AMAZON_COGNITO_USER_POOLS"
-    assert api["userPoolConfig"] == {"userPoolId": USER_POOL, "awsRegion": "eu-west-3", "defaultAction": "ALLOW"}
+    assert api["userPoolConfig"] == {"userPoolId": USER_POOL, "awsRegion": "eu-west-3", "defaultAction": "ALLOW",
+                                     "appIdClientRegex": client_id_pattern(CLIENTS)}
     assert [p["authenticationType"] for p in api["additionalAuthenticationProviders"]] == ["AWS_IAM"]
     assert "API_KEY" not in json.dumps(api)
     assert api_tier()[0].of_type("aws:appsync/apiKey:ApiKey") == []
+
+
+def test_only_the_accepted_app_clients_of_the_pool_get_in():
+    pattern = only("aws:appsync/graphQLApi:GraphQLApi").inputs["userPoolConfig"]["appIdClientRegex"]
+    assert pattern == "^(4platformclient0000000000a|5stationclient00000000000b)$"
+    assert all(re.fullmatch(pattern, client) for client in CLIENTS)
+    # Another client of the same pool, and ids that merely contain an accepted one, stay out.
+    for other in ("6otherclient00000000000000", CLIENTS[0] + "0", "0" + CLIENTS[1], CLIENTS[0][:-1]):
+        assert not re.search(pattern, other), other
+
+
+def test_client_ids_are_matched_literally():
+    pattern = client_id_pattern(["a+b", "c_d"])
+    assert re.fullmatch(pattern, "a+b") and not re.search(pattern, "aab") and not re.search(pattern, "aaab")
+
+
+def test_one_request_may_not_nest_deep_or_run_many_resolvers():
+    """A thousand `listNews(limit: 1000)` aliases in one request ran 45 s and held other users."""
+    api = only("aws:appsync/graphQLApi:GraphQLApi").inputs
+    assert api["queryDepthLimit"] == appsync_schema.QUERY_DEPTH_LIMIT
+    assert api["resolverCountLimit"] == appsync_schema.RESOLVER_COUNT_LIMIT
+    # The app's own requests fit: a load lists every entity in one request, 3 levels deep.
+    assert len(ENTITIES) <= appsync_schema.RESOLVER_COUNT_LIMIT <= 2 * len(ENTITIES)
+    assert 3 <= appsync_schema.QUERY_DEPTH_LIMIT <= 10
 
 
 def test_schema_is_the_committed_file():
@@ -67,6 +96,13 @@ def test_errors_are_logged_with_a_retention_and_requests_traced():
     log_role = next(r for r in run.of_type("aws:iam/role:Role") if r.name == "api-appsync-logs")
     assert log_config["cloudwatchLogsRoleArn"] == log_role.outputs["arn"]
     assert api.inputs["xrayEnabled"] is True
+    # Traced, but sampled: 5 % of the requests, no per-second reservoir, for this API only.
+    [rule] = run.of_type("aws:xray/samplingRule:SamplingRule")
+    assert rule.inputs["fixedRate"] == XRAY_SAMPLING_RATE == 0.05 and rule.inputs["reservoirSize"] == 0
+    assert rule.inputs["resourceArn"] == api.outputs["arn"]
+    assert rule.inputs["serviceType"] == "AWS::AppSync::GraphQLAPI"
+    assert rule.inputs["priority"] < 10000  # before X-Ray's default rule
+    assert rule.inputs["ruleName"] == "se-test-api"
     groups = {g.inputs["name"]: g for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")}
     api_group = groups[f"/aws/appsync/apis/{api.id}"]
     assert api_group.inputs["retentionInDays"] == 14
@@ -148,7 +184,8 @@ def test_resolver_lambda_runs_the_resolver_handler_on_graviton_with_its_tables()
     function = only("aws:lambda/function:Function").inputs
     assert function["runtime"] == "python3.13" and function["architectures"] == ["arm64"]
     assert function["handler"] == "handlers.resolver.handler"
-    assert function["tracingConfig"] == {"mode": "Active"}
+    # The Lambda follows AppSync's sampling decision instead of sampling every call itself.
+    assert function["tracingConfig"] == {"mode": "PassThrough"}
     env = function["environment"]["variables"]
     for entity in ENTITIES:
         assert env[entity.table_env] == resolve(data.tables[entity.name].name)

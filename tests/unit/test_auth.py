@@ -13,11 +13,16 @@ from infra.auth import AuthTier, AuthTierArgs
 ADOPTED = "eu-west-3_AdoptedPool1"
 
 
+STATION_CLIENT = "5stationclient00000000000b"
+
+
 @lru_cache(maxsize=None)
-def auth_tier(adopted: str | None = None, production: bool = False, password: bool = False, callbacks: tuple = ()):
+def auth_tier(adopted: str | None = None, production: bool = False, password: bool = False, callbacks: tuple = (),
+              accepted: tuple = (), existing: tuple = ()):
     tier = {}
     args = AuthTierArgs(adopted_user_pool_id=adopted, production=production, allow_password_sign_in=password,
-                        callback_urls=list(callbacks), name_prefix="se-test")
+                        callback_urls=list(callbacks), name_prefix="se-test", accepted_client_ids=list(accepted),
+                        existing_groups=list(existing))
     run = evaluate(lambda: tier.setdefault("auth", AuthTier("auth", args)))
     return run, tier["auth"]
 
@@ -88,12 +93,63 @@ def test_identity_pool_refuses_anonymous_identities_and_checks_tokens():
     run, tier = auth_tier()
     pool = only(run, "aws:cognito/identityPool:IdentityPool")
     assert pool.inputs["allowUnauthenticatedIdentities"] is False
-    provider = pool.inputs["cognitoIdentityProviders"][0]
+    [provider] = pool.inputs["cognitoIdentityProviders"]
     assert provider["clientId"] == only(run, "aws:cognito/userPoolClient:UserPoolClient").id
     assert provider["serverSideTokenCheck"] is True
     attachment = only(run, "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment")
-    assert attachment.inputs["roles"] == {"authenticated": resolve(tier.authenticated_role.arn)}
     assert attachment.inputs["identityPoolId"] == pool.id
+    assert resolve(tier.accepted_client_ids) == [provider["clientId"]]
+
+
+def test_only_newsroom_groups_get_media_credentials():
+    """A pool account in no group used to get the media role: now no rule matches, and an
+    unmatched token is denied (no fallback to the default authenticated role)."""
+    run, tier = auth_tier()
+    role_arn = resolve(tier.authenticated_role.arn)
+    attachment = only(run, "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment").inputs
+    [mapping] = attachment["roleMappings"]
+    client = only(run, "aws:cognito/userPoolClient:UserPoolClient").id
+    pool = resolve(tier.user_pool_id)
+    assert mapping["identityProvider"] == f"cognito-idp.eu-west-3.amazonaws.com/{pool}:{client}"
+    assert mapping["type"] == "Rules" and mapping["ambiguousRoleResolution"] == "Deny"
+    assert [(r["claim"], r["matchType"], r["value"], r["roleArn"]) for r in mapping["mappingRules"]] == [
+        ("cognito:groups", "Contains", group, role_arn) for group in GROUPS]
+    # Volunteers upload audio for the items they own (docs/contracts.md, Media): same role.
+    assert {group: resolve(role.arn) for group, role in tier.group_roles.items()} == dict.fromkeys(GROUPS, role_arn)
+
+
+def test_the_station_apps_client_is_accepted_like_the_stacks_own():
+    run, tier = auth_tier(adopted=ADOPTED, accepted=(STATION_CLIENT,))
+    own = only(run, "aws:cognito/userPoolClient:UserPoolClient").id
+    assert resolve(tier.accepted_client_ids) == [own, STATION_CLIENT]
+    providers = only(run, "aws:cognito/identityPool:IdentityPool").inputs["cognitoIdentityProviders"]
+    assert [(p["clientId"], p["serverSideTokenCheck"]) for p in providers] == [(own, True), (STATION_CLIENT, True)]
+    assert {p["providerName"] for p in providers} == {f"cognito-idp.eu-west-3.amazonaws.com/{ADOPTED}"}
+    mappings = only(run, "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment").inputs["roleMappings"]
+    assert [m["identityProvider"].rsplit(":", 1)[1] for m in mappings] == [own, STATION_CLIENT]
+    assert all(m["ambiguousRoleResolution"] == "Deny" for m in mappings)
+
+
+def test_nothing_the_stack_puts_in_an_adopted_pool_is_ever_deleted():
+    run, _ = auth_tier(adopted=ADOPTED, existing=("journalists",))
+    inside = run.of_type("aws:cognito/userPoolClient:UserPoolClient") + run.of_type("aws:cognito/userGroup:UserGroup")
+    assert len(inside) == 1 + len(GROUPS)
+    assert all(r.protect and r.retain_on_delete for r in inside)
+    # In a pool the stack created, its own things come and go with it.
+    created = auth_tier()[0]
+    inside = created.of_type("aws:cognito/userPoolClient:UserPoolClient") + created.of_type("aws:cognito/userGroup:UserGroup")
+    assert not any(r.protect or r.retain_on_delete for r in inside)
+
+
+def test_an_existing_group_is_imported_as_it_is():
+    run, _ = auth_tier(adopted=ADOPTED, existing=("journalists",))
+    groups = {g.inputs["name"]: g for g in run.of_type("aws:cognito/userGroup:UserGroup")}
+    journalists = groups["journalists"]
+    assert journalists.import_id == f"{ADOPTED}/journalists"
+    # Its description and precedence stay the pool's (an import must match the group as it is).
+    assert "description" not in journalists.inputs and "precedence" not in journalists.inputs
+    assert set(journalists.ignore_changes) >= {"description", "precedence"}
+    assert groups["admins"].import_id == "" and groups["admins"].inputs["precedence"] == 0
 
 
 def test_signed_in_role_is_assumable_only_through_this_identity_pool_and_holds_no_permissions():

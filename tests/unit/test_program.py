@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 
+import re
+
 import pytest
-from conftest import PROJECT, evaluate_program, make_site_dir, stack_config, test_config
+from conftest import (CUT_OVER, PROJECT, committed_stacks, evaluate_program, make_site_dir, stack_config,
+                      test_config)
 
 from handlers.entities import ENTITIES, PRESENCE
-from infra.settings import SettingsError
+from infra.settings import ALARM_EMAIL_MISSING, SettingsError
 
 TIERS = {f"{PROJECT}:{tier}" for tier in ("data:DataTier", "auth:AuthTier", "api:ApiTier", "cdn:CdnTier",
                                           "streams:StreamsTier")}
 EXPORTS = {"siteUrl", "graphqlUrl", "realtimeUrl", "region", "userPoolId", "userPoolClientId", "identityPoolId",
            "mediaBaseUrl", "mediaBucket", "siteBucket", "tableNames", "presenceTableName", "distributionId",
-           "distributionDomainName", "failureQueueUrl"}
+           "distributionDomainName", "failureQueueUrl", "acceptedClientIds"}
 STACKS = ["prod", "dev"]
+# The station's app client of the adopted pool, as Pulumi.prod.yaml accepts it.
+STATION_CLIENT = stack_config("prod")[f"{PROJECT}:acceptedClientIds"][0]
 
 
 def only(run, type_token):
@@ -34,11 +39,34 @@ def test_every_tier_is_one_component_under_the_stack(program, stack):
     assert orphans == []
 
 
+def test_every_committed_stack_file_is_tested():
+    assert committed_stacks() == sorted(STACKS)
+
+
+@pytest.mark.parametrize("stack", committed_stacks())
+def test_every_committed_stack_file_deploys_exactly_as_committed(tmp_path, stack):
+    """What `pulumi preview -s <stack>` runs on a fresh checkout: the stack file untouched,
+    plus the frontend build (which is not committed)."""
+    config = test_config(stack, make_site_dir(tmp_path))
+    assert config == stack_config(stack) | {f"{PROJECT}:siteDir": str(tmp_path)}
+    run = evaluate_program(stack, config)
+    assert {r.type for r in run.resources if r.type.startswith(f"{PROJECT}:")} == TIERS
+    assert run.exports["siteUrl"].startswith("https://")
+
+
+def test_prod_warns_at_every_preview_while_nobody_gets_the_alarm(prod, dev, tmp_path):
+    assert ALARM_EMAIL_MISSING in prod.warnings
+    assert "alarmEmail" in ALARM_EMAIL_MISSING and "pulumi config set saint-esprit:alarmEmail" in ALARM_EMAIL_MISSING
+    assert dev.warnings == []  # a dev stack may run without one
+    told = evaluate_program("prod", test_config("prod", make_site_dir(tmp_path), alarmEmail="tech@saint-esprit.link"))
+    assert told.warnings == []
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_exports_what_operators_and_the_frontend_need(program, stack):
     run = program(stack)
     exports = run.exports
-    assert set(exports) == EXPORTS
+    assert set(exports) == EXPORTS | ({"hostedUi"} if stack == "prod" else set())
     api = only(run, "aws:appsync/graphQLApi:GraphQLApi")
     assert exports["graphqlUrl"] == api.outputs["uris"]["GRAPHQL"]
     assert exports["realtimeUrl"] == api.outputs["uris"]["REALTIME"]
@@ -64,11 +92,61 @@ def test_the_site_config_points_the_browser_at_this_stack(program, stack):
     assert written["identityPoolId"] == exports["identityPoolId"]
     assert written["mediaBaseUrl"] == exports["mediaBaseUrl"] and written["mediaBucket"] == exports["mediaBucket"]
     assert written["authFlow"] == "USER_SRP_AUTH" and written["endpoints"] == {}
+    assert written.get("hostedUi") == exports.get("hostedUi")
+
+
+def test_prod_config_sends_the_station_app_to_the_adopted_pools_hosted_ui(prod, dev):
+    [config] = [o for o in prod.resources if o.type.startswith("aws:s3/bucketObject") and o.inputs["key"] == "config.json"]
+    hosted_ui = json.loads(config.inputs["content"])["hostedUi"]
+    site = prod.exports["siteUrl"]
+    assert site.endswith(".cloudfront.net")  # before the cut-over: the distribution's own name
+    assert hosted_ui == {
+        "domain": stack_config("prod")[f"{PROJECT}:hostedUiDomain"],
+        "scopes": ["email", "openid", "profile"],
+        "redirectSignIn": [f"{site}/"],
+        "redirectSignOut": [f"{site}/logout.html"],
+        "clientIds": [prod.exports["userPoolClientId"], STATION_CLIENT],
+    }
+    assert prod.exports["acceptedClientIds"] == hosted_ui["clientIds"]
+    assert "hostedUi" not in dev.exports
+    assert dev.exports["acceptedClientIds"] == [dev.exports["userPoolClientId"]]
+
+
+def test_after_the_cut_over_the_hosted_ui_returns_to_the_newsroom_names(prod_after_cut_over):
+    hosted_ui = prod_after_cut_over.exports["hostedUi"]
+    assert hosted_ui["redirectSignIn"] == ["https://saint-esprit.link/", "https://www.saint-esprit.link/"]
+    assert hosted_ui["redirectSignOut"] == ["https://saint-esprit.link/logout.html",
+                                            "https://www.saint-esprit.link/logout.html"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_appsync_accepts_exactly_the_stacks_clients(program, stack):
+    run = program(stack)
+    pattern = only(run, "aws:appsync/graphQLApi:GraphQLApi").inputs["userPoolConfig"]["appIdClientRegex"]
+    accepted = run.exports["acceptedClientIds"]
+    assert all(re.fullmatch(pattern, client) for client in accepted)
+    for other in ("1example23456789abcdefghij", accepted[0] + "x", "x" + accepted[0], ""):
+        assert not re.search(pattern, other), other
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_identity_pool_gives_credentials_to_newsroom_groups_of_accepted_clients_only(program, stack):
+    run = program(stack)
+    accepted = run.exports["acceptedClientIds"]
+    pool = only(run, "aws:cognito/identityPool:IdentityPool").inputs
+    assert [p["clientId"] for p in pool["cognitoIdentityProviders"]] == accepted
+    mappings = only(run, "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment").inputs["roleMappings"]
+    provider = f"cognito-idp.eu-west-3.amazonaws.com/{run.exports['userPoolId']}"
+    assert [m["identityProvider"] for m in mappings] == [f"{provider}:{client}" for client in accepted]
+    for mapping in mappings:
+        assert mapping["type"] == "Rules" and mapping["ambiguousRoleResolution"] == "Deny"
+        assert {(r["claim"], r["matchType"], r["value"]) for r in mapping["mappingRules"]} == {
+            ("cognito:groups", "Contains", group) for group in ("admins", "journalists", "volunteers")}
 
 
 # What AWS calls a resource (the mocks' physical name): the first of these inputs, else Pulumi's
 # auto-name, which is the logical name plus a random suffix.
-NAME_INPUTS = ("name", "bucket", "identityPoolName", "functionName")
+NAME_INPUTS = ("name", "bucket", "identityPoolName", "functionName", "ruleName")
 # Names that are not account-wide: scoped inside their user pool or API, or (event source
 # mappings) the input names the target function, not the mapping.
 NOT_ACCOUNT_WIDE = {"aws:cognito/userGroup:UserGroup", "aws:appsync/dataSource:DataSource",
@@ -81,7 +159,8 @@ NAME_LIMITS = {"aws:s3/bucket:Bucket": 63, "aws:iam/role:Role": 64, "aws:lambda/
                "aws:cloudwatch/metricAlarm:MetricAlarm": 255, "aws:dynamodb/table:Table": 255,
                "aws:cloudfront/cachePolicy:CachePolicy": 128,
                "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": 128,
-               "aws:cognito/userPool:UserPool": 128, "aws:cognito/identityPool:IdentityPool": 128}
+               "aws:cognito/userPool:UserPool": 128, "aws:cognito/identityPool:IdentityPool": 128,
+               "aws:xray/samplingRule:SamplingRule": 32}
 
 
 def physical_names(run):
@@ -120,7 +199,7 @@ def test_every_physical_name_starts_with_the_stacks_prefix(program, stack):
 
 
 def test_the_longest_name_prefix_keeps_every_name_within_aws_limits(tmp_path):
-    prefix = "a" * 31 + "z"  # 32 characters, the most infra/settings.py accepts
+    prefix = "a" * 27 + "z"  # 28 characters, the most infra/settings.py accepts
     run = evaluate_program("dev", test_config("dev", make_site_dir(tmp_path), namePrefix=prefix))
     too_long = [(kind, name) for kind, name in physical_names(run)
                 if len(name) > NAME_LIMITS.get(kind, 64 if kind == LOG_GROUP else 512)]
@@ -150,6 +229,24 @@ def test_development_can_be_torn_down(dev):
     assert not any(t.inputs["deletionProtectionEnabled"] for t in dev.of_type("aws:dynamodb/table:Table"))
 
 
+def test_nothing_inside_the_adopted_pool_can_be_deleted_by_pulumi(prod, dev):
+    inside = prod.of_type("aws:cognito/userPoolClient:UserPoolClient") + prod.of_type("aws:cognito/userGroup:UserGroup")
+    assert len(inside) == 4
+    assert all(r.protect and r.retain_on_delete for r in inside), [r.name for r in inside]
+    created = dev.of_type("aws:cognito/userPoolClient:UserPoolClient") + dev.of_type("aws:cognito/userGroup:UserGroup")
+    assert not any(r.protect or r.retain_on_delete for r in created)
+
+
+def test_groups_already_in_the_adopted_pool_are_imported_not_created(tmp_path):
+    run = evaluate_program("prod", test_config("prod", make_site_dir(tmp_path), existingGroups=["journalists"]))
+    pool = stack_config("prod")[f"{PROJECT}:adoptedUserPoolId"]
+    groups = {g.inputs["name"]: g for g in run.of_type("aws:cognito/userGroup:UserGroup")}
+    assert groups["journalists"].import_id == f"{pool}/journalists"
+    assert groups["journalists"].id == f"{pool}/journalists"
+    assert {groups[g].import_id for g in ("admins", "volunteers")} == {""}
+    assert all(g.protect and g.retain_on_delete for g in groups.values())
+
+
 def test_production_adopts_the_current_user_pool_and_development_creates_its_own(prod, dev):
     assert prod.of_type("aws:cognito/userPool:UserPool") == []
     adopted = stack_config("prod")["saint-esprit:adoptedUserPoolId"]
@@ -169,10 +266,16 @@ def test_only_development_allows_password_sign_in(prod, dev):
     assert "ALLOW_USER_SRP_AUTH" in flows(prod)
 
 
-def test_production_serves_the_newsroom_domain(prod, dev):
-    client = only(prod, "aws:cognito/userPoolClient:UserPoolClient").inputs
+def test_production_serves_the_newsroom_domain_once_the_cut_over_gives_it(prod, prod_after_cut_over, dev):
+    # As committed, the names still belong to the old distribution: claiming them would fail.
+    assert only(prod, "aws:cloudfront/distribution:Distribution").inputs.get("aliases", []) == []
+    assert prod.exports["siteUrl"].endswith(".cloudfront.net")
+    after = prod_after_cut_over
+    assert only(after, "aws:cloudfront/distribution:Distribution").inputs["aliases"] == CUT_OVER["domainNames"]
+    client = only(after, "aws:cognito/userPoolClient:UserPoolClient").inputs
     assert client["callbackUrls"] == ["https://saint-esprit.link/", "https://www.saint-esprit.link/"]
-    assert prod.exports["siteUrl"] == "https://saint-esprit.link"
+    assert "https://saint-esprit.link/logout.html" in client["logoutUrls"]
+    assert after.exports["siteUrl"] == "https://saint-esprit.link"
     assert dev.exports["siteUrl"].endswith(".cloudfront.net")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from conftest import CERTIFICATE_ARN, ROOT, config_for_pulumi, stack_config
+from conftest import CERTIFICATE_ARN, CUT_OVER, ROOT, config_for_pulumi, stack_config
 
 from infra.settings import LOG_RETENTION_DAYS, Settings, SettingsError
 
@@ -22,6 +22,10 @@ def dev(**overrides) -> dict:
     return config
 
 
+def adopted(**overrides) -> dict:
+    return dev(adoptedUserPoolId="eu-west-3_Ab3dE6gH9", **overrides)
+
+
 def test_minimal_dev_stack_gets_secure_defaults():
     settings = load(dev())
     assert settings.environment == "dev" and settings.production is False
@@ -35,20 +39,33 @@ def test_minimal_dev_stack_gets_secure_defaults():
     assert settings.invalidation_paths == {}
 
 
-def test_prod_stack_file_adopts_the_current_pool_on_the_newsroom_domain():
-    config = stack_config("prod") | {"saint-esprit:certificateArn": CERTIFICATE_ARN}
+def test_prod_stack_file_loads_as_committed_and_adopts_the_current_pool_and_the_station_app():
+    config = stack_config("prod")
     settings = load(config)
     assert settings.production is True
-    assert settings.domain_names == ("saint-esprit.link", "www.saint-esprit.link")
     assert settings.adopted_user_pool_id == config["saint-esprit:adoptedUserPoolId"]
     assert settings.region == "eu-west-3"
+    # The names belong to the old distribution until the cut-over: no names, no certificate.
+    assert settings.domain_names == () and settings.certificate_arn is None
+    assert settings.accepted_client_ids == tuple(config["saint-esprit:acceptedClientIds"])
+    assert settings.hosted_ui_domain.endswith(".auth.eu-west-3.amazoncognito.com")
 
 
-def test_prod_stack_file_asks_the_operator_for_the_certificate():
-    with pytest.raises(SettingsError) as error:
-        load(stack_config("prod"))
-    assert error.value.key == "saint-esprit:certificateArn"
-    assert "us-east-1" in str(error.value)
+def test_the_cut_over_gives_prod_its_names_with_their_certificate():
+    settings = load(stack_config("prod") | {f"saint-esprit:{k}": v for k, v in CUT_OVER.items()})
+    assert settings.domain_names == ("saint-esprit.link", "www.saint-esprit.link")
+    assert settings.certificate_arn == CERTIFICATE_ARN
+
+
+def test_adopted_pool_settings():
+    settings = load(dev(adoptedUserPoolId="eu-west-3_Ab3dE6gH9", acceptedClientIds=["5jst6bnhl26ekdr5a7pu9ik2f5"],
+                        existingGroups=["journalists", "volunteers"],
+                        hostedUiDomain="auth.saint-esprit.link"))
+    assert settings.accepted_client_ids == ("5jst6bnhl26ekdr5a7pu9ik2f5",)
+    assert settings.existing_groups == ("journalists", "volunteers")
+    assert settings.hosted_ui_domain == "auth.saint-esprit.link"
+    assert load(dev()).accepted_client_ids == () and load(dev()).existing_groups == ()
+    assert load(dev()).hosted_ui_domain is None
 
 
 def test_dev_stack_file_creates_its_own_pool():
@@ -90,6 +107,17 @@ def test_every_value_is_typed():
         (dev(invalidationPaths={"podcasts": ["/p"]}), "saint-esprit:invalidationPaths", "news, animations"),
         (dev(invalidationPaths={"news": ["news/*"]}), "saint-esprit:invalidationPaths", 'starting with "/"'),
         (dev(invalidationPaths="{not json"), "saint-esprit:invalidationPaths", "entity"),
+        (dev(namePrefix="a" * 29), "saint-esprit:namePrefix", "2 to 28"),
+        (adopted(acceptedClientIds="5jst6bnhl26ekdr5a7pu9ik2f5"), "saint-esprit:acceptedClientIds", "list of app client ids"),
+        (adopted(acceptedClientIds=["5jst6bnhl26ekdr5a7pu9ik2f5|.*"]), "saint-esprit:acceptedClientIds", "letters, digits"),
+        (adopted(acceptedClientIds=["a", "a"]), "saint-esprit:acceptedClientIds", "list of app client ids"),
+        (adopted(acceptedClientIds=[""]), "saint-esprit:acceptedClientIds", "list of app client ids"),
+        (dev(acceptedClientIds=["5jst6bnhl26ekdr5a7pu9ik2f5"]), "saint-esprit:acceptedClientIds", "adopted pool"),
+        (dev(hostedUiDomain="https://x.auth.eu-west-3.amazoncognito.com"), "saint-esprit:hostedUiDomain", "without https://"),
+        (dev(hostedUiDomain="x.auth.eu-west-1.amazoncognito.com"), "saint-esprit:hostedUiDomain", "amazoncognito.com"),
+        (adopted(existingGroups=["editors"]), "saint-esprit:existingGroups", "admins, journalists, volunteers"),
+        (adopted(existingGroups="journalists"), "saint-esprit:existingGroups", "admins, journalists, volunteers"),
+        (dev(existingGroups=["journalists"]), "saint-esprit:existingGroups", "only from an adopted pool"),
     ],
 )
 def test_a_bad_setting_names_its_key_and_what_it_accepts(config, key, allowed):
