@@ -34,7 +34,7 @@ frontend: node-deps
 # APP_DIR=<the station's app folder> serves it at the root (its storage tag swapped);
 # HOSTED_UI_DOMAIN=<its hard-coded Cognito domain> points its sign-in at the local stack.
 dev: install frontend
-	$(PY) -m devstack --port $(PORT) $(if $(APP_DIR),--app-dir "$(APP_DIR)") \
+	DEVSTACK_STOP_WITH_PARENT=1 $(PY) -m devstack --port $(PORT) $(if $(APP_DIR),--app-dir "$(APP_DIR)") \
 	  $(if $(HOSTED_UI_DOMAIN),--hosted-ui-domain "$(HOSTED_UI_DOMAIN)")
 
 test: install frontend

@@ -3,6 +3,7 @@
 Run:    make dev                      (installs what is missing, builds the frontend, then this)
         .venv/bin/python -m devstack [--port 8443] [--persist DIR] [--app-dir DIR]
         PORT=9443 make dev            (another port)
+        nohup .venv/bin/python -m devstack > devstack.log 2>&1 &   (outlives the shell)
         make dev APP_DIR=../station/frontend [HOSTED_UI_DOMAIN=<the app's Cognito domain>]
 
 What runs, all on 127.0.0.1, stopped together by Ctrl-C or SIGTERM (no process left, ports freed):
@@ -68,6 +69,10 @@ import sys
 import threading
 from pathlib import Path
 
+# Set by `make dev` alone: the stack then stops when make dies. Started by hand (under nohup,
+# setsid or a service manager) it runs until it is stopped, whatever becomes of its shell.
+STOP_WITH_PARENT = "DEVSTACK_STOP_WITH_PARENT"
+
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "devstack",
     "AWS_SECRET_ACCESS_KEY": "devstack-secret",
@@ -114,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    stop_with_parent()
+    if os.environ.get(STOP_WITH_PARENT) == "1":
+        stop_with_parent()
 
     stack = Stack(port=args.port, persist_dir=args.persist, state_dir=args.state_dir,
                   app_dir=args.app_dir, accept_client_ids=args.accept_client_id,

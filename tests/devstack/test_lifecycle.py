@@ -130,6 +130,7 @@ def test_the_stack_stops_when_its_parent_dies(tmp_path):
     parent = subprocess.Popen(
         ["bash", "-c", f"'{sys.executable}' -m devstack --port 0 --state-dir '{tmp_path}'; true"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "DEVSTACK_STOP_WITH_PARENT": "1"},  # as `make dev` starts it
     )
     _, port = _serving(parent)
     assert not _port_is_free(port)
