@@ -35,6 +35,7 @@ import boto3
 import uvicorn
 
 from devstack import persist, provision, tls
+from devstack.bridge import LegacyBridge
 from devstack.gateway import Gateway
 from devstack.hosted_ui import SCOPES, HostedUi
 from devstack.identity import Credentials, UserPoolVerifier, authenticate
@@ -145,6 +146,7 @@ class Stack:
         app_dir: Path | None = None,
         accept_client_ids: Sequence[str] = (),
         hosted_ui_domain: str | None = None,
+        legacy_bridge: bool = True,
     ):
         """`port` 0 picks a free port. `state_dir` receives config.json, users.json and the
         certificate (default `.devstack/`). `persist_dir` keeps data between runs. The handler
@@ -153,6 +155,7 @@ class Stack:
         state is shared by the whole process). `app_dir`, `accept_client_ids`,
         `hosted_ui_domain`: see the module docstring."""
         self.prefix = prefix
+        self.legacy_bridge = legacy_bridge  # the station jobs' legacy table, bridged (devstack/bridge.py)
         self.requested_port = port
         self.state_dir = Path(state_dir or ROOT / ".devstack")
         self.persist_dir = Path(persist_dir) if persist_dir else None
@@ -174,6 +177,7 @@ class Stack:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._pollers: StreamPollers | None = None
+        self._bridge: LegacyBridge | None = None
         self._clients: dict[str, Any] = {}
 
     # ------------------------------------------------------------------------- addresses
@@ -364,6 +368,9 @@ class Stack:
             )
             self._start_server(app, sock)
             self._pollers.start()
+            if self.legacy_bridge:
+                self._bridge = LegacyBridge.for_stack(self)
+                self._bridge.start()
             self._write_state()
         except BaseException:
             sock.close()
@@ -388,6 +395,9 @@ class Stack:
         if self._pollers is not None:
             self._pollers.stop()
             self._pollers = None
+        if self._bridge is not None:
+            self._bridge.stop()
+            self._bridge = None
         if self._server is not None and self.persist_dir:
             try:
                 persist.save(self.persist_dir, self)

@@ -1,0 +1,64 @@
+"""The legacy bridge in the local stack: a table shaped like the station's `saint-esprit-news`
+(keyed `id` + `createdAt`, stream on), named `<prefix>-legacy-news`, and a stream poller feeding
+`handlers.bridge` as Lambda's event source mapping does in AWS (infra/bridge.py). A job-shaped
+PutItem into that table reaches the newsroom's subscribers the way the station's jobs' writes
+do in production: bridge → platform table → publisher.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from devstack.streams import Consumer, StreamPollers
+
+# The legacy tables the station's jobs write (docs/runbooks/cut-over.md): news only.
+LEGACY_ENTITIES = ("news",)
+
+
+def create_legacy_tables(dynamodb, prefix: str) -> dict[str, str]:
+    """The legacy tables (skipping existing ones): entity → table name."""
+    existing = set(dynamodb.list_tables()["TableNames"])
+    tables = {entity: f"{prefix}-legacy-{entity}" for entity in LEGACY_ENTITIES}
+    for name in tables.values():
+        if name in existing:
+            continue
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"},
+                       {"AttributeName": "createdAt", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
+                                  {"AttributeName": "createdAt", "AttributeType": "N"}],
+            BillingMode="PAY_PER_REQUEST",
+            # What the runbook switches on for the real table.
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+    return tables
+
+
+class LegacyBridge:
+    """The legacy tables and the poller that carries their writes; `environment` is what
+    handlers.bridge reads (LEGACY_TABLES)."""
+
+    def __init__(self, dynamodb, streams_client, prefix: str, region: str, interval: float,
+                 handler: Callable[[dict, Any], Any] | None = None):
+        self.tables = create_legacy_tables(dynamodb, prefix)
+        self.environment = {"LEGACY_TABLES": json.dumps(
+            {table: entity for entity, table in self.tables.items()})}
+        if handler is None:
+            from handlers.bridge import handler
+        self.pollers = StreamPollers(dynamodb, streams_client, self.tables, region,
+                                     [Consumer("saint-esprit-bridge", handler)], interval)
+
+    @classmethod
+    def for_stack(cls, stack) -> "LegacyBridge":
+        """Created in the stack's moto, its environment set for the stack's lifetime."""
+        bridge = cls(stack.dynamodb, stack.client("dynamodbstreams"), stack.prefix, stack.region,
+                     stack.poll_interval)
+        stack._set_env(bridge.environment)
+        return bridge
+
+    def start(self) -> None:
+        self.pollers.start()
+
+    def stop(self) -> None:
+        self.pollers.stop()
