@@ -271,8 +271,11 @@ class Stack:
     def _media(self, key: str) -> tuple[bytes, str] | None:
         try:
             found = self.client("s3").get_object(Bucket=self.media_bucket, Key=f"media/{key}")
-        except self.client("s3").exceptions.NoSuchKey:
-            return None
+        except self.client("s3").exceptions.ClientError as error:
+            # Missing, or a key S3 cannot hold (`/media/a%00b.mp3`): not found, never a 500.
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (400, 404):
+                return None
+            raise
         return found["Body"].read(), found.get("ContentType", "")
 
     def _build_app(self):
