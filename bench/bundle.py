@@ -1,7 +1,8 @@
-"""Size of the browser storage module's bundle (raw and gzip), beside aws-amplify imported
-whole, measured in the same run.
+"""Size of the browser storage module's bundles (raw and gzip), beside aws-amplify imported
+whole, measured in the same run: the ES module, and the classic script the station's app
+loads in place of its old storage script (storage + station adapter + conflict dialog).
 
-Target: the storage module, Amplify included, at most 90 KB gzip. The baseline bundles every
+Target: each storage bundle, Amplify included, at most 90 KB gzip. The baseline bundles every
 category of `aws-amplify` (what `import * from` each entry point would ship), minified the
 same way, so the ratio shows what importing only the needed functions saves.
 
@@ -62,17 +63,19 @@ def main() -> int:
     assets = built_assets()
     rows = {
         "storage module (StorageDynamoDB + Amplify)": sizes((DIST / assets["storage"]).read_bytes()),
+        "station classic script (+ adapter, dialog)": sizes((DIST / assets["station"]).read_bytes()),
         "newsroom page (storage module + page)": sizes((DIST / assets["newsroom"]).read_bytes()),
         "baseline: aws-amplify, every category": sizes(full_amplify_bundle()),
     }
     print(f"{'bundle':46} {'raw':>10} {'gzip':>10}")
     for name, (raw, zipped) in rows.items():
         print(f"{name:46} {kb(raw)} {kb(zipped)}")
-    storage_gzip = rows["storage module (StorageDynamoDB + Amplify)"][1]
     baseline_gzip = rows["baseline: aws-amplify, every category"][1]
-    verdict = "met" if storage_gzip <= TARGET_GZIP_KB * 1024 else "MISSED"
-    print(f"storage module gzip: {storage_gzip / 1024:.1f} KB, target <= {TARGET_GZIP_KB} KB: {verdict}")
-    print(f"storage module / full Amplify (gzip): {storage_gzip / baseline_gzip:.2f}x")
+    for name in ("storage module (StorageDynamoDB + Amplify)", "station classic script (+ adapter, dialog)"):
+        gzip_size = rows[name][1]
+        verdict = "met" if gzip_size <= TARGET_GZIP_KB * 1024 else "MISSED"
+        print(f"{name.split(' (')[0]} gzip: {gzip_size / 1024:.1f} KB, target <= {TARGET_GZIP_KB} KB: {verdict}; "
+              f"{gzip_size / baseline_gzip:.2f}x all of Amplify")
     return 0
 
 
