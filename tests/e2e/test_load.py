@@ -38,6 +38,7 @@ def test_load_reads_every_page_without_scans_in_few_requests(signed_in_page, sta
     dynamodb_calls.clear()
 
     counts = page.evaluate("""async () => {
+        await window.Storage.reload();  // load() read everything at sign-in and now sends nothing
         const data = await window.Storage.load();
         return Object.fromEntries(['news', 'animations', 'blocks', 'conductors', 'journals']
             .map((name) => [name, data[name].length]));
