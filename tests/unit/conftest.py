@@ -181,6 +181,10 @@ def _origin_access_control(name, physical, inputs, region):
     return "E" + _digest(name, 13, UPPER), {"etag": "E" + _digest(name + "etag", 13, UPPER)}
 
 
+def _sampling_rule(name, physical, inputs, region):
+    return physical, {"arn": f"arn:aws:xray:{region}:{ACCOUNT}:sampling-rule/{physical}"}
+
+
 def _bucket_object(name, physical, inputs, region):
     key = inputs.get("key", physical)
     return key, {"etag": _digest(name, 32), "versionId": _digest(name + "v", 32, UPPER + LOWER)}
@@ -213,6 +217,7 @@ OUTPUTS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "aws:lambda/eventSourceMapping:EventSourceMapping": _event_source_mapping,
     "aws:s3/bucketObject:BucketObject": _bucket_object,
     "aws:s3/bucketObjectv2:BucketObjectv2": _bucket_object,
+    "aws:xray/samplingRule:SamplingRule": _sampling_rule,
 }
 
 # Managed CloudFront policies (their ids are the same in every account).

