@@ -395,8 +395,15 @@ export class StorageDynamoDB extends EventTarget {
           this.settled(entity.name, mine.id);
           if (decision !== 'mine') return null;
           if (!theirs) return this.write(entity, mine, undefined);
-          const restored = await this.restoreItem(entity.name, mine.id);
-          return this.write(entity, mine, restored.version);
+          try {
+            const restored = await this.restoreItem(entity.name, mine.id);
+            return await this.write(entity, mine, restored.version);
+          } catch (error) {
+            if (error.errorType !== 'Unauthorized') throw error;
+            // Only admins take items out of the trash: anyone else's version comes back as a
+            // new item (the deleted one stays in the trash).
+            return this.write(entity, { ...mine, id: newId(entity) }, undefined);
+          }
         },
       };
       this.emit('conflict', detail);

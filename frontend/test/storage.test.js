@@ -13,7 +13,7 @@ const NETWORK_DOWN = { data: {}, errors: [{ message: 'A network error has occurr
 /** The API as the resolver behaves: versions +1 per write, ConflictError with the current item,
  * NotFoundError for an update of an id it never had; createdAt set by the server. */
 function fakeApi() {
-  const api = { calls: [], items: new Map(), offline: false, now: 1000 };
+  const api = { calls: [], items: new Map(), offline: false, now: 1000, admin: true };
   // `entity` is the stand-in's own bookkeeping: never part of the item.
   const answer = ({ entity: _entity, ...item }) => ({ id: item.id, version: item.version, updatedAt: item.updatedAt, deletedAt: item.deletedAt ?? null, data: JSON.stringify(item) });
   const conflict = ({ entity: _entity, ...current }) => ({ data: {}, errors: [{ errorType: 'ConflictError', message: 'stale', errorInfo: { current } }] });
@@ -71,6 +71,7 @@ function fakeApi() {
       return next({ ...current, deletedAt: api.now });
     }
     if (op === 'Restore') {
+      if (!api.admin) throw { data: {}, errors: [{ errorType: 'Unauthorized', message: 'only admins may restore deleted items' }] };
       const { deletedAt: _deletedAt, ...restored } = current;
       return next(restored);
     }
@@ -365,4 +366,20 @@ test('deleted meanwhile: "mine" brings my version back, "theirs" accepts the del
   assert.equal(saved.title, 'Flash modifié');
   assert.equal(api.items.get(news.id).deletedAt, undefined, 'restored with my version');
   assert.deepEqual(storage.cache.news.map((n) => n.title), ['Flash modifié']);
+});
+
+test('deleted meanwhile, a non-admin\'s "mine" recreates their version as a new item (only admins restore)', async () => {
+  storage = new StorageDynamoDB({ document: {}, askConflict: async () => 'mine' });
+  storage.client = { graphql: api.graphql };
+  api.admin = false;
+  const news = await storage.saveItem('news', { title: 'Programme de la fête' });
+  const opened = structuredClone(storage.cache.news[0]);
+  writtenElsewhere(news.id, { deletedAt: 7 });
+
+  const saved = await storage.saveItem('news', { ...opened, content: 'Feu d\'artifice à 22 h 30' });
+
+  assert.notEqual(saved.id, news.id);
+  assert.deepEqual([saved.title, saved.content, saved.version], ['Programme de la fête', 'Feu d\'artifice à 22 h 30', 1]);
+  assert.ok(api.items.get(news.id).deletedAt, 'the deleted one stays in the trash');
+  assert.deepEqual(storage.cache.news.map((n) => n.id), [saved.id]);
 });
