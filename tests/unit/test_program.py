@@ -20,7 +20,7 @@ EXPORTS = {"siteUrl", "graphqlUrl", "realtimeUrl", "region", "userPoolId", "user
            "distributionDomainName", "failureQueueUrl", "acceptedClientIds"}
 STACKS = ["prod", "dev"]
 # The station's app client of the adopted pool, as Pulumi.prod.yaml accepts it.
-STATION_CLIENT = stack_config("prod")[f"{PROJECT}:acceptedClientIds"][0]
+STATION_CLIENT = (stack_config("prod").get(f"{PROJECT}:acceptedClientIds") or [None])[0]
 
 
 def only(run, type_token):
