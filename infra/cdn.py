@@ -5,6 +5,14 @@ strings, and its 403/404 → `/index.html` rule turned missing audio into HTML. 
 keeps the app shell at most five minutes with query strings in the cache key, app routes are
 rewritten to `/index.html` by a CloudFront Function on the site behaviour only, and `/media/*`
 goes straight to the media bucket, where a missing file is an honest 404.
+
+Headers (infra/security_headers.py, shared with the local stack): the site carries a
+Content-Security-Policy built from its config.json; media, which users upload, is sandboxed,
+never sniffed, and downloaded rather than rendered unless it is audio. Deleted or overwritten
+recordings stay recoverable for NONCURRENT_MEDIA_DAYS, then stop costing.
+
+With `app_dir` the site is the station's own app (infra/station_app.py), its storage script tag
+swapped at upload time for the platform's storage bundle.
 """
 from __future__ import annotations
 
@@ -15,13 +23,17 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from infra import iam
-from infra.site import config_json, site_files, upload_site
+from infra import iam, security_headers
+from infra.site import config_json, site_config, site_objects, upload_site
+from infra.station_app import INDEX, station_files
 
 MEDIA_PREFIX = "media"  # bucket keys and URL paths of media both start with it (docs/contracts.md)
 APP_SHELL_TTL = 300  # seconds at the edge, at most (the plan's target: five minutes)
 IMMUTABLE_TTL = 31_536_000  # content-hashed bundles never change under one name
-HSTS_MAX_AGE = 63_072_000  # two years, as hstspreload.org asks
+# A deleted or overwritten recording can be brought back this long (bucket versioning), then
+# its old version expires.
+NONCURRENT_MEDIA_DAYS = 30
+ABANDONED_UPLOAD_DAYS = 7  # parts of a multipart upload the browser never completed
 
 # App routes (`/journal/2025-11-18`) have no file extension: serve them the app shell. Anything
 # with an extension is a file and must be found or be a 404. ES5 only: CloudFront's runtime.
@@ -50,20 +62,31 @@ class CdnTierArgs:
     authenticated_role_name: pulumi.Input[str]  # the identity pool's role for signed-in users
     frontend_config: pulumi.Input[dict]  # config.json without the media keys this tier adds
     production: bool
+    # The station's app folder: published instead of the built newsroom page (whose build
+    # still provides the storage bundle, `site_dir/assets`).
+    app_dir: Path | None = None
+    # The Cognito hosted UI the pages sign in through (host): the site's CSP lets them call it.
+    hosted_ui_domain: str | None = None
 
 
 class CdnTier(pulumi.ComponentResource):
     def __init__(self, name: str, args: CdnTierArgs, opts: pulumi.ResourceOptions | None = None):
+        # Stop before declaring anything if the frontend has not been built (or the station's
+        # app folder cannot be served: no index.html, no storage tag to swap, no bundle).
+        files = site_objects(args.site_dir) if args.app_dir is None else station_files(args.app_dir, args.site_dir)
         super().__init__("saint-esprit:cdn:CdnTier", name, None, opts)
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
-        # Stop before declaring anything if the frontend has not been built.
-        site_keys = site_files(args.site_dir)
 
         self.site_bucket = self._private_bucket("site", versioned=False)
         self.media_bucket = self._private_bucket("media", versioned=True)
-        self.distribution = self._distribution()
+        self._expire_old_media_versions()
+        self.site_bucket_name = self.site_bucket.bucket
+        self.media_bucket_name = self.media_bucket.bucket
+        station_page = next((body.decode("utf-8") for key, body, *_ in files
+                             if args.app_dir and key == INDEX), None)
+        self.distribution = self._distribution(self._site_csp(station_page))
         self._bucket_policies()
         self._media_uploads()
 
@@ -72,13 +95,11 @@ class CdnTier(pulumi.ComponentResource):
         host = args.domain_names[0] if args.domain_names else self.distribution.domain_name
         self.site_url = pulumi.Output.concat("https://", host)
         self.media_base_url = pulumi.Output.concat(self.site_url, f"/{MEDIA_PREFIX}")
-        self.site_bucket_name = self.site_bucket.bucket
-        self.media_bucket_name = self.media_bucket.bucket
 
         config = pulumi.Output.all(
             pulumi.Output.from_input(args.frontend_config), self.media_bucket_name, self.media_base_url
-        ).apply(lambda values: config_json(*values))
-        self.site_objects = upload_site(f"{name}-site", self.site_bucket.id, args.site_dir, site_keys, config, self)
+        ).apply(lambda values: config_json(site_config(*values)))
+        self.site_objects = upload_site(f"{name}-site", self.site_bucket.id, files, config, self)
 
         self.register_outputs(
             {
@@ -89,6 +110,21 @@ class CdnTier(pulumi.ComponentResource):
                 "site_bucket_name": self.site_bucket_name,
             }
         )
+
+    # --- the site's policy --------------------------------------------------------------------
+
+    def _site_csp(self, station_page: str | None) -> pulumi.Output[str]:
+        """The site's Content-Security-Policy, from the config.json it is served with. Two of
+        its values are given here rather than read from it, because they follow from the
+        distribution this policy belongs to: the hosted UI block (its redirect URLs name the
+        site) and, on CloudFront's own domain, the media URL (then the site's origin, 'self')."""
+        args = self._args
+        media_base_url = f"https://{args.domain_names[0]}/{MEDIA_PREFIX}" if args.domain_names else None
+        independent = {key: value for key, value in dict(args.frontend_config).items() if key != "hostedUi"}
+        hosted_ui = {"hostedUi": {"domain": args.hosted_ui_domain}} if args.hosted_ui_domain else {}
+        return pulumi.Output.all(pulumi.Output.from_input(independent), self.media_bucket.bucket).apply(
+            lambda values: security_headers.site_csp(
+                {**site_config(values[0], values[1], media_base_url), **hosted_ui}, station_page))
 
     # --- buckets ------------------------------------------------------------------------------
 
@@ -138,6 +174,27 @@ class CdnTier(pulumi.ComponentResource):
                 opts=self._child,
             )
         return bucket
+
+    def _expire_old_media_versions(self) -> None:
+        """Versioning keeps every deleted or overwritten recording; without expiry they would be
+        billed forever."""
+        name = f"{self._name}-media"
+        aws.s3.BucketLifecycleConfiguration(
+            name,
+            bucket=self.media_bucket.id,
+            rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-old-versions",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=NONCURRENT_MEDIA_DAYS),
+                # A delete marker left alone once its old versions expired.
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(expired_object_delete_marker=True),
+                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=ABANDONED_UPLOAD_DAYS),
+            )],
+            opts=self._child,
+        )
 
     def _bucket_policies(self) -> None:
         """Only this distribution (through OAC) may read; nobody may use plain HTTP."""
@@ -228,22 +285,28 @@ class CdnTier(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _security_headers(self) -> aws.cloudfront.ResponseHeadersPolicy:
+    def _headers_policy(self, purpose: str, csp: pulumi.Input[str]) -> aws.cloudfront.ResponseHeadersPolicy:
+        """HSTS, nosniff, no framing, referrer policy and this content's Content-Security-Policy
+        (values from infra/security_headers.py, which the local stack sends too)."""
+        headers = security_headers
         return aws.cloudfront.ResponseHeadersPolicy(
-            f"{self._name}-security-headers",
-            comment="Saint-Esprit: HSTS, nosniff, no framing, referrer policy",
+            f"{self._name}-{purpose}-headers",
+            comment=f"Saint-Esprit {purpose}: HSTS, nosniff, no framing, referrer policy, CSP",
             security_headers_config=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs(
                 strict_transport_security=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
-                    access_control_max_age_sec=HSTS_MAX_AGE, include_subdomains=True, preload=True, override=True
+                    access_control_max_age_sec=headers.HSTS_MAX_AGE, include_subdomains=True, preload=True, override=True
                 ),
                 content_type_options=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs(
                     override=True
                 ),
                 frame_options=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(
-                    frame_option="DENY", override=True
+                    frame_option=headers.FRAME_OPTIONS, override=True
                 ),
                 referrer_policy=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(
-                    referrer_policy="strict-origin-when-cross-origin", override=True
+                    referrer_policy=headers.REFERRER_POLICY, override=True
+                ),
+                content_security_policy=aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs(
+                    content_security_policy=csp, override=True
                 ),
             ),
             opts=self._child,
@@ -260,7 +323,7 @@ class CdnTier(pulumi.ComponentResource):
         # does not let the distribution choose the TLS policy (only custom certificates can).
         return aws.cloudfront.DistributionViewerCertificateArgs(cloudfront_default_certificate=True)
 
-    def _distribution(self) -> aws.cloudfront.Distribution:
+    def _distribution(self, site_csp: pulumi.Input[str]) -> aws.cloudfront.Distribution:
         access_control = aws.cloudfront.OriginAccessControl(
             f"{self._name}-oac",
             description="CloudFront signs every request to the Saint-Esprit buckets",
@@ -277,22 +340,27 @@ class CdnTier(pulumi.ComponentResource):
             publish=True,
             opts=self._child,
         )
+        # Uploaded media that is not audio is downloaded, never rendered on the site's origin
+        # (a response headers policy cannot decide by content type; a function can).
+        media_response = aws.cloudfront.Function(
+            f"{self._name}-media-response",
+            runtime="cloudfront-js-2.0",
+            comment="Media that is not audio is sent as an attachment",
+            code=security_headers.MEDIA_RESPONSE_FUNCTION,
+            publish=True,
+            opts=self._child,
+        )
         app_shell = self._cache_policy("app-shell", APP_SHELL_TTL, APP_SHELL_TTL)
         immutable = self._cache_policy("hashed-assets", APP_SHELL_TTL, IMMUTABLE_TTL)
-        headers = self._security_headers()
-        # What every behaviour shares: read-only, HTTPS, compressed, with the security headers.
+        site_headers = self._headers_policy("site", site_csp)
+        media_headers = self._headers_policy("media", security_headers.MEDIA_CSP)
+        # What every behaviour shares: read-only, HTTPS, compressed.
         common = dict(
             viewer_protocol_policy="redirect-to-https",
             allowed_methods=["GET", "HEAD", "OPTIONS"],
             cached_methods=["GET", "HEAD"],
-            response_headers_policy_id=headers.id,
             compress=True,
         )
-
-        def behaviour(path: str, origin: str, policy: aws.cloudfront.CachePolicy):
-            return aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
-                path_pattern=path, target_origin_id=origin, cache_policy_id=policy.id, **common
-            )
 
         return aws.cloudfront.Distribution(
             f"{self._name}-distribution",
@@ -314,6 +382,7 @@ class CdnTier(pulumi.ComponentResource):
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id="site",
                 cache_policy_id=app_shell.id,
+                response_headers_policy_id=site_headers.id,
                 **common,
                 function_associations=[
                     aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
@@ -323,8 +392,16 @@ class CdnTier(pulumi.ComponentResource):
             ),
             ordered_cache_behaviors=[
                 # No SPA routing on media: a missing recording must stay a 404 for the player.
-                behaviour(f"/{MEDIA_PREFIX}/*", "media", app_shell),
-                behaviour("/assets/*", "site", immutable),
+                aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+                    path_pattern=f"/{MEDIA_PREFIX}/*", target_origin_id="media", cache_policy_id=app_shell.id,
+                    response_headers_policy_id=media_headers.id, **common,
+                    function_associations=[aws.cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs(
+                        event_type="viewer-response", function_arn=media_response.arn)],
+                ),
+                aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+                    path_pattern="/assets/*", target_origin_id="site", cache_policy_id=immutable.id,
+                    response_headers_policy_id=site_headers.id, **common,
+                ),
             ],
             # Deliberately no custom_error_responses: 403/404 are never rewritten to index.html.
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(

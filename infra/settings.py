@@ -15,6 +15,7 @@ import pulumi
 
 from handlers.auth import GROUPS
 from handlers.entities import BY_NAME
+from infra.station_app import StationAppError, station_files
 
 PROJECT = "saint-esprit"
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +113,7 @@ class Settings:
             log_retention_days=_log_retention_days(config),
             alarm_email=_matching(config, "alarmEmail", EMAIL, "an e-mail address"),
             site_dir=_site_dir(config),
-            app_dir=_app_dir(config),
+            app_dir=_app_dir(config, _site_dir(config)),
             invalidation_paths=_invalidation_paths(config),
             legacy_bridge=_legacy_bridge(config, region),
             accepted_client_ids=_accepted_client_ids(config, adopted_user_pool_id),
@@ -249,15 +250,18 @@ def _site_dir(config: pulumi.Config) -> Path:
     return path if path.is_absolute() else ROOT / path
 
 
-def _app_dir(config: pulumi.Config) -> Path | None:
-    """The station's app folder (its repository's `frontend/`), relative to the repository or absolute."""
+def _app_dir(config: pulumi.Config, site_dir: Path) -> Path | None:
+    """The station's app folder (its repository's `frontend/`), relative to the repository or
+    absolute; checked whole (its index.html, the storage tag to swap, the build's bundle)."""
     value = _raw(config, "appDir")
     if value is None:
         return None
     path = Path(value) if Path(value).is_absolute() else ROOT / value
-    if not (path / "index.html").is_file():
-        raise SettingsError("appDir", f"is {value!r}, a folder without index.html",
-                            "the folder of the station's app (the one holding its index.html), or none")
+    try:
+        station_files(path, site_dir)
+    except StationAppError as error:
+        raise SettingsError("appDir", f"is {value!r}: {error}",
+                            "the folder of the station's app (the one holding its index.html), or none") from None
     return path
 
 

@@ -7,6 +7,9 @@ new names), and anything else lives at most five minutes.
 
 `config.json` is not part of the build: it is written here from the stack's outputs, so the
 frontend never carries an id of its own.
+
+The same upload publishes the station's own app instead of the built newsroom page when the
+stack names its folder (infra/station_app.py lists its files, `index.html` swapped).
 """
 from __future__ import annotations
 
@@ -46,6 +49,10 @@ CONTENT_TYPES = {
 }
 
 
+# One file to publish: (key, body (a file, or bytes rewritten at upload), content type, cache control).
+SiteFile = tuple[str, bytes | Path, str, str]
+
+
 class SiteNotBuilt(RuntimeError):
     """The frontend build output is missing: nothing to deploy."""
 
@@ -75,36 +82,42 @@ def site_files(site_dir: Path) -> list[str]:
     return sorted(key for key in keys if key != CONFIG_FILE)
 
 
-def config_json(frontend_config: dict[str, Any], media_bucket: str, media_base_url: str) -> str:
+def site_objects(site_dir: Path) -> list[SiteFile]:
+    """The built frontend as files to publish (see SiteFile), from `site_files`."""
+    return [(key, site_dir / key, content_type(key), cache_control(key)) for key in site_files(site_dir)]
+
+
+def site_config(frontend_config: dict[str, Any], media_bucket: str, media_base_url: str) -> dict[str, Any]:
     """The frontend's `config.json` (docs/contracts.md): the stack's endpoints and ids."""
-    return json.dumps(
-        {**frontend_config, "mediaBucket": media_bucket, "mediaBaseUrl": media_base_url},
-        indent=2,
-        sort_keys=True,
-    )
+    return {**frontend_config, "mediaBucket": media_bucket, "mediaBaseUrl": media_base_url}
+
+
+def config_json(config: dict[str, Any]) -> str:
+    return json.dumps(config, indent=2, sort_keys=True)
 
 
 def upload_site(
     name: str,
     bucket: pulumi.Input[str],
-    site_dir: Path,
-    keys: list[str],
+    files: list[SiteFile],
     config_content: pulumi.Input[str],
     parent: pulumi.Resource,
 ) -> list[aws.s3.BucketObjectv2]:
-    """One object per built file (`keys`, from `site_files`) plus the generated `config.json`."""
+    """One object per file (the built frontend's or the station's app's) plus the generated
+    `config.json`. A page rewritten at upload time (the station's `index.html`) is text."""
     opts = pulumi.ResourceOptions(parent=parent)
+
+    def body(value: bytes | Path) -> dict[str, Any]:
+        if isinstance(value, bytes):
+            return {"content": value.decode("utf-8")}
+        return {"source": pulumi.FileAsset(str(value))}
+
     objects = [
         aws.s3.BucketObjectv2(
-            f"{name}-{key}",
-            bucket=bucket,
-            key=key,
-            source=pulumi.FileAsset(str(site_dir / key)),
-            content_type=content_type(key),
-            cache_control=cache_control(key),
-            opts=opts,
+            f"{name}-{key}", bucket=bucket, key=key, content_type=kind, cache_control=cache, opts=opts,
+            **body(value),
         )
-        for key in keys
+        for key, value, kind, cache in files
     ]
     objects.append(
         aws.s3.BucketObjectv2(

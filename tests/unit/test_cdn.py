@@ -8,10 +8,13 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import evaluate_program, test_config
+from conftest import evaluate_program, make_site_dir, test_config
 
-from infra.cdn import SPA_ROUTING_FUNCTION
+from infra.cdn import NONCURRENT_MEDIA_DAYS, SPA_ROUTING_FUNCTION
+from infra.security_headers import MEDIA_RESPONSE_FUNCTION, media_headers, site_csp
+from infra.settings import SettingsError
 from infra.site import SiteNotBuilt, cache_control, content_type, site_files
+from infra.station_app import swap_storage_tag
 
 CDN = "saint-esprit:cdn:CdnTier"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -104,7 +107,7 @@ def test_the_app_shell_lives_at_most_five_minutes_at_the_edge_with_query_strings
 def test_app_routes_go_to_index_html_but_missing_media_stays_a_404(program, stack):
     run = program(stack)
     inputs = distribution(run).inputs
-    [spa] = run.of_type("aws:cloudfront/function:Function")
+    spa = of(run, "aws:cloudfront/function:Function", "cdn-spa-routing")
     assert inputs["defaultCacheBehavior"]["functionAssociations"] == [
         {"eventType": "viewer-request", "functionArn": spa.outputs["arn"]}
     ]
@@ -112,7 +115,8 @@ def test_app_routes_go_to_index_html_but_missing_media_stays_a_404(program, stac
     assert "customErrorResponses" not in inputs  # no 403/404 → index.html rewrite
     behaviours = {b["pathPattern"]: b for b in inputs["orderedCacheBehaviors"]}
     media = behaviours["/media/*"]
-    assert media["targetOriginId"] == "media" and "functionAssociations" not in media
+    assert media["targetOriginId"] == "media"
+    assert [a["eventType"] for a in media["functionAssociations"]] == ["viewer-response"]  # no routing
     assert cache_policy(run, media["cachePolicyId"])["maxTtl"] <= 300
     assets = cache_policy(run, behaviours["/assets/*"]["cachePolicyId"])
     assert assets["maxTtl"] == 31_536_000  # content-hashed: a new build has new names
@@ -131,7 +135,8 @@ def test_origins_are_the_two_buckets_through_origin_access_control(program, stac
         assert "s3OriginConfig" not in origins[purpose]
 
 
-def test_production_serves_its_domains_with_tls_1_2_and_dev_the_cloudfront_domain(prod, dev):
+def test_production_serves_its_domains_with_tls_1_2_and_dev_the_cloudfront_domain(prod_after_cut_over, dev):
+    prod = prod_after_cut_over  # the names join at the cut-over (docs/runbooks/cut-over.md)
     prod_inputs, dev_inputs = distribution(prod).inputs, distribution(dev).inputs
     assert prod_inputs["aliases"] == ["saint-esprit.link", "www.saint-esprit.link"]
     certificate = prod_inputs["viewerCertificate"]
@@ -146,16 +151,77 @@ def test_production_serves_its_domains_with_tls_1_2_and_dev_the_cloudfront_domai
         assert inputs["priceClass"] == "PriceClass_100" and inputs["httpVersion"] == "http2and3"
 
 
-def test_every_response_carries_the_security_headers(prod):
-    [policy] = prod.of_type("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
-    headers = policy.inputs["securityHeadersConfig"]
-    assert headers["strictTransportSecurity"]["accessControlMaxAgeSec"] >= 31_536_000
-    assert headers["contentTypeOptions"]["override"] is True
-    assert headers["frameOptions"]["frameOption"] == "DENY"
-    assert headers["referrerPolicy"]["referrerPolicy"] == "strict-origin-when-cross-origin"
-    inputs = distribution(prod).inputs
-    for behaviour in [inputs["defaultCacheBehavior"], *inputs["orderedCacheBehaviors"]]:
-        assert behaviour["responseHeadersPolicyId"] == policy.id
+def headers_policy(run, purpose):
+    return of(run, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", f"cdn-{purpose}-headers")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_response_carries_the_security_headers(program, stack):
+    run = program(stack)
+    inputs = distribution(run).inputs
+    behaviours = {b["pathPattern"]: b for b in inputs["orderedCacheBehaviors"]}
+    site, media = headers_policy(run, "site"), headers_policy(run, "media")
+    for policy in (site, media):
+        headers = policy.inputs["securityHeadersConfig"]
+        assert headers["strictTransportSecurity"]["accessControlMaxAgeSec"] >= 31_536_000
+        assert headers["contentTypeOptions"]["override"] is True
+        assert headers["frameOptions"]["frameOption"] == "DENY"
+        assert headers["referrerPolicy"]["referrerPolicy"] == "strict-origin-when-cross-origin"
+        assert headers["contentSecurityPolicy"]["override"] is True
+    assert inputs["defaultCacheBehavior"]["responseHeadersPolicyId"] == site.id
+    assert behaviours["/assets/*"]["responseHeadersPolicyId"] == site.id
+    assert behaviours["/media/*"]["responseHeadersPolicyId"] == media.id
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_media_is_sandboxed_and_anything_but_audio_is_downloaded(program, stack):
+    """Uploaded HTML or SVG must never run on the site's origin: CSP sandbox with nothing
+    allowed, nosniff (above), and a viewer-response function adding Content-Disposition:
+    attachment to whatever is not audio (CloudFront cannot rewrite a content type)."""
+    run = program(stack)
+    csp = headers_policy(run, "media").inputs["securityHeadersConfig"]["contentSecurityPolicy"]
+    assert csp["contentSecurityPolicy"] == "sandbox; default-src 'none'"
+    function = of(run, "aws:cloudfront/function:Function", "cdn-media-response")
+    assert function.inputs["code"] == MEDIA_RESPONSE_FUNCTION
+    assert function.inputs["runtime"] == "cloudfront-js-2.0" and function.inputs["publish"] is True
+    behaviours = {b["pathPattern"]: b for b in distribution(run).inputs["orderedCacheBehaviors"]}
+    assert behaviours["/media/*"]["functionAssociations"] == [
+        {"eventType": "viewer-response", "functionArn": function.outputs["arn"]}]
+
+
+def test_the_site_csp_allows_its_own_scripts_cognito_appsync_and_the_media_bucket_only(prod_after_cut_over):
+    prod = prod_after_cut_over
+    csp = headers_policy(prod, "site").inputs["securityHeadersConfig"]["contentSecurityPolicy"]["contentSecurityPolicy"]
+    directives = {d.split()[0]: d.split()[1:] for d in csp.split("; ")}
+    exports = prod.exports
+    api_host = exports["graphqlUrl"].split("/")[2]
+    realtime_host = exports["realtimeUrl"].split("/")[2]
+    assert directives["script-src"] == ["'self'"]  # no inline script, no other origin
+    assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
+    assert set(directives["connect-src"]) >= {
+        "'self'", f"https://{api_host}", f"wss://{realtime_host}",
+        "https://cognito-idp.eu-west-3.amazonaws.com", "https://cognito-identity.eu-west-3.amazonaws.com",
+        "https://saint-esprit-radio-auth.auth.eu-west-3.amazoncognito.com",
+        f"https://{exports['mediaBucket']}.s3.eu-west-3.amazonaws.com",
+    }
+    # Audio URLs name the first domain; a page opened on www. plays them too.
+    assert "https://saint-esprit.link" in directives["media-src"]
+    # One definition: what the local stack sends for the same config.json.
+    [config_object] = [r for r in prod.of_type(OBJECT) if r.inputs["key"] == "config.json"]
+    config = json.loads(config_object.inputs["content"])
+    assert csp == site_csp(config)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_old_media_versions_expire(program, stack):
+    run = program(stack)
+    lifecycle = of(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "cdn-media").inputs
+    assert lifecycle["bucket"] == of(run, BUCKET, "cdn-media").id
+    [rule] = lifecycle["rules"]
+    assert rule["status"] == "Enabled" and rule["filter"] == {"prefix": ""}  # the whole bucket
+    assert rule["noncurrentVersionExpiration"]["noncurrentDays"] == NONCURRENT_MEDIA_DAYS <= 90
+    assert rule["expiration"] == {"expiredObjectDeleteMarker": True}
+    assert rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"] >= 1
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -176,7 +242,8 @@ def test_signed_in_users_read_media_and_write_only_under_their_own_identity(prog
     ]
 
 
-def test_the_browser_may_upload_to_media_from_the_site_origins_only(prod):
+def test_the_browser_may_upload_to_media_from_the_site_origins_only(prod_after_cut_over):
+    prod = prod_after_cut_over
     [rule] = of(prod, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "cdn-media").inputs["corsRules"]
     assert rule["allowedOrigins"] == [
         "https://saint-esprit.link", "https://www.saint-esprit.link", f"https://{distribution(prod).outputs['domainName']}"
@@ -204,6 +271,9 @@ def test_config_json_is_generated_from_the_stack_outputs(program, stack):
     [config_object] = [r for r in run.of_type(OBJECT) if r.inputs["key"] == "config.json"]
     config = json.loads(config_object.inputs["content"])
     exports = run.exports
+    # The hosted UI block is the auth tier's (tests/unit/test_auth.py); present when set.
+    assert ("hostedUi" in config) is bool(run.config.get("saint-esprit:hostedUiDomain"))
+    config.pop("hostedUi", None)
     assert config == {
         "region": "eu-west-3",
         "graphqlUrl": exports["graphqlUrl"],
@@ -259,3 +329,120 @@ def route(uri: str) -> str:
 ])
 def test_the_spa_routing_function_rewrites_app_routes_only(uri, served):
     assert route(uri) == served
+
+
+def media_response(content_type: str | None) -> dict:
+    """What the media viewer-response function does to a 200 with this content type."""
+    headers = {"content-type": {"value": content_type}} if content_type is not None else {}
+    event = {"response": {"statusCode": 200, "headers": headers}}
+    script = MEDIA_RESPONSE_FUNCTION + f"\nconsole.log(JSON.stringify(handler({json.dumps(event)}).headers));"
+    return json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node runs the CloudFront Function")
+@pytest.mark.parametrize("content_type, attachment", [
+    ("audio/mpeg", False),
+    ("audio/webm;codecs=opus", False),
+    ("AUDIO/WAV", False),
+    ("text/html", True),
+    ("text/html; charset=utf-8", True),
+    ("image/svg+xml", True),
+    ("application/octet-stream", True),
+    ("audio/", True),
+    ("audiox/mpeg", True),
+    ("", True),
+    (None, True),
+])
+def test_the_media_function_and_the_local_stack_download_everything_but_audio(content_type, attachment):
+    headers = media_response(content_type)
+    assert ("content-disposition" in headers) is attachment
+    if attachment:
+        assert headers["content-disposition"] == {"value": "attachment"}
+    # The local stack applies the same rule (infra/security_headers.py).
+    assert media_headers(content_type).get("Content-Disposition") == ("attachment" if attachment else None)
+
+
+# --- the station's own app, deployed as it is (its storage script swapped at upload) ----------
+
+STATION_BUNDLE = "assets/station-7QK2M4ZD.js"
+# As the station's index.html loads its scripts (docs: the app's boot order): inline config,
+# the AWS SDK and lamejs from CDNs, its own classic scripts, the old storage among them.
+STATION_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Saint-Esprit</title>
+<link rel="stylesheet" href="css/style.css?v=12">
+<script>const cognitoConfig = {domain: 'saint-esprit-radio-auth.auth.eu-west-3.amazoncognito.com'};</script>
+</head><body>
+<button onclick="app.switchView('news')">News</button>
+<script src="https://sdk.amazonaws.com/js/aws-sdk-2.1462.0.min.js"></script>
+<script src="js/core/cognito-auth.js"></script>
+<script src="js/core/storage-dynamodb-v2.js?v=3"></script>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/lamejs/1.2.1/lame.min.js"></script>
+<script src="v3-app-1763468887.js"></script>
+</body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def station_app(tmp_path_factory):
+    """The prod stack publishing the station's app folder (setting appDir)."""
+    dist = make_site_dir(tmp_path_factory.mktemp("dist-with-station-bundle"))
+    (dist / STATION_BUNDLE).write_text("window.StorageDynamoDB = window.Storage = class {};")
+    (dist / "assets.json").write_text(json.dumps({"newsroom": "assets/app-3f2a9c1d.js", "station": STATION_BUNDLE}))
+    app = tmp_path_factory.mktemp("station-app")
+    for key, text in {"index.html": STATION_PAGE, "logout.html": "<p>Au revoir</p>",
+                      "css/style.css": "body{}", "v3-app-1763468887.js": "window.app = {};",
+                      "js/core/cognito-auth.js": "window.cognitoAuth = {};",
+                      "js/core/storage-dynamodb-v2.js": "window.StorageDynamoDB = class {};",
+                      ".env": "SECRET=not-for-the-site"}.items():
+        (app / key).parent.mkdir(parents=True, exist_ok=True)
+        (app / key).write_text(text)
+    return evaluate_program("prod", test_config("prod", dist, appDir=str(app))), app, dist
+
+
+def test_the_station_app_is_uploaded_with_its_storage_tag_swapped_and_the_cache_rules(station_app):
+    run, app, dist = station_app
+    site_bucket = of(run, BUCKET, "cdn-site").id
+    objects = {r.inputs["key"]: r.inputs for r in run.of_type(OBJECT)}
+    assert set(objects) == {"index.html", "logout.html", "css/style.css", "v3-app-1763468887.js",
+                            "js/core/cognito-auth.js", "js/core/storage-dynamodb-v2.js",
+                            "assets/app-3f2a9c1d.js", STATION_BUNDLE, "config.json"}  # no dot-files
+    assert all(o["bucket"] == site_bucket for o in objects.values())
+    index = objects["index.html"]
+    assert index["content"] == swap_storage_tag(STATION_PAGE, f"/{STATION_BUNDLE}")
+    assert f'<script src="/{STATION_BUNDLE}"></script>' in index["content"]
+    assert "storage-dynamodb-v2.js" not in index["content"] and "onclick=\"app.switchView('news')\"" in index["content"]
+    assert (index["contentType"], index["cacheControl"]) == ("text/html; charset=utf-8", "no-cache")
+    assert objects["logout.html"]["cacheControl"] == "no-cache"
+    # The app's own files are not content-hashed: the short edge TTL; the bundle is hashed.
+    for key in ("css/style.css", "v3-app-1763468887.js", "js/core/cognito-auth.js"):
+        assert objects[key]["cacheControl"] == "public, max-age=300", key
+        assert objects[key]["source"].path == str(app / key)
+    assert objects["v3-app-1763468887.js"]["contentType"].startswith("text/javascript")
+    assert objects["css/style.css"]["contentType"] == "text/css; charset=utf-8"
+    assert objects[STATION_BUNDLE]["cacheControl"] == "public, max-age=31536000, immutable"
+    assert objects[STATION_BUNDLE]["source"].path == str(dist / STATION_BUNDLE)
+    assert json.loads(objects["config.json"]["content"])["graphqlUrl"] == run.exports["graphqlUrl"]
+
+
+def test_serving_the_station_app_lets_its_page_load_what_it_loads_and_nothing_more(station_app):
+    run, _, _ = station_app
+    csp = headers_policy(run, "site").inputs["securityHeadersConfig"]["contentSecurityPolicy"]["contentSecurityPolicy"]
+    directives = {d.split()[0]: d.split()[1:] for d in csp.split("; ")}
+    # Inline <script> blocks and onclick="app.…" handlers: only 'unsafe-inline' allows them
+    # without changing the app (infra/security_headers.py).
+    assert directives["script-src"] == ["'self'", "'unsafe-inline'", "https://cdnjs.cloudflare.com",
+                                        "https://sdk.amazonaws.com"]
+    assert "https://saint-esprit-radio-auth.auth.eu-west-3.amazoncognito.com" in directives["connect-src"]
+    assert directives["object-src"] == ["'none'"]
+
+
+def test_an_app_folder_without_index_html_stops_the_program_naming_the_setting(tmp_path, site_dir):
+    with pytest.raises(SettingsError, match="appDir"):
+        evaluate_program("dev", test_config("dev", site_dir, appDir=str(tmp_path)))
+
+
+def test_an_app_whose_page_has_no_storage_tag_stops_the_program(tmp_path, station_app):
+    _, _, dist = station_app
+    (tmp_path / "index.html").write_text("<!doctype html><script src='js/app.js'></script>")
+    with pytest.raises(SettingsError, match="appDir.*storage-dynamodb-v2.js"):
+        evaluate_program("dev", test_config("dev", dist, appDir=str(tmp_path)))
