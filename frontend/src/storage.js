@@ -153,7 +153,9 @@ export class StorageDynamoDB extends EventTarget {
   }
 
   async startSession() {
-    const { tokens } = await fetchAuthSession();
+    // The adopted session's tokens are at hand: the identity pool is asked only at the
+    // first upload, so the app starts even if media credentials are refused.
+    const tokens = this.appSession ? await this.appSession.getTokens() : (await fetchAuthSession()).tokens;
     const claims = tokens.idToken.payload;
     this.userId = claims.sub;
     this.user = {
