@@ -9,7 +9,7 @@ import { SaveConflict, StorageDynamoDB } from './storage.js';
 const storage = new StorageDynamoDB();
 window.Storage = storage;
 const $ = (testId, scope = document) => scope.querySelector(`[data-testid="${testId}"]`);
-const LABELS = { news: 'News', animations: 'Animations', blocks: 'Blocs', conductors: 'Conducteurs', journals: 'Journaux' };
+const LABELS = { news: 'News', animations: 'Animations', blocks: 'Blocs', conductors: 'Conducteurs', journals: 'Journaux', multitracks: 'Multipistes' };
 // Fields the editor shows on their own; everything else the app stores is edited as JSON.
 const OWN_FIELDS = ['id', 'title', 'content', ...SYSTEM_FIELDS];
 
