@@ -5,6 +5,7 @@
 // and writes the new ones back to the same keys: the app and the storage always agree.
 // docs/contracts.md, "The station's session".
 import { decodeJWT } from '@aws-amplify/core';
+import { cognitoCredentialsProvider } from 'aws-amplify/auth/cognito';
 
 export const APP_TOKEN_KEYS = {
   idToken: 'cognito_id_token',
@@ -132,3 +133,19 @@ export class AppSession {
     this.timer = null;
   }
 }
+
+/** Amplify's identity pool provider, fed the adopted ID token, whose refusal costs the media
+ * uploads only: Amplify asks for credentials with every GraphQL request's session, and would
+ * otherwise fail the newsroom's reads and saves when the identity pool does not accept the
+ * app's client (saveAudioFile then says there are no media credentials). */
+export const mediaCredentialsProvider = {
+  async getCredentialsAndIdentityId(options) {
+    try {
+      return await cognitoCredentialsProvider.getCredentialsAndIdentityId(options);
+    } catch (error) {
+      console.warn('no media credentials from the identity pool', error);
+      return undefined;
+    }
+  },
+  clearCredentialsAndIdentityId: () => cognitoCredentialsProvider.clearCredentialsAndIdentityId(),
+};

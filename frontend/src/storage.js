@@ -6,7 +6,6 @@
 import { Amplify } from 'aws-amplify';
 import { CONNECTION_STATE_CHANGE, ConnectionState, generateClient } from 'aws-amplify/api';
 import { fetchAuthSession, getCurrentUser, signIn, signOut } from 'aws-amplify/auth';
-import { cognitoCredentialsProvider } from 'aws-amplify/auth/cognito';
 import { Hub } from 'aws-amplify/utils';
 
 import { askConflict } from './collab/conflict-dialog.js';
@@ -18,7 +17,7 @@ import { APP_ENTITIES, ENTITIES, appFields, newId, requireEntity } from './entit
 import { audioBytes, audioKey, keyFromUrl, mediaUrl, objectUrl, sendS3, signedS3Request } from './media.js';
 import * as ops from './operations.js';
 import { Replica, itemOf, parseJson } from './replica.js';
-import { AppSession } from './session.js';
+import { AppSession, mediaCredentialsProvider } from './session.js';
 
 // A catch-up starts a little before the newest change seen: clocks of the writers differ and
 // an item's updatedAt is set before its write lands in the index.
@@ -110,10 +109,8 @@ export class StorageDynamoDB extends EventTarget {
   configure(config) {
     this.appSession = AppSession.adopt(config);
     if (this.appSession) {
-      // The identity pool still gives media credentials: Amplify's own provider, fed the
-      // adopted ID token.
       Amplify.configure(amplifyConfig(config), {
-        Auth: { tokenProvider: this.appSession.tokenProvider, credentialsProvider: cognitoCredentialsProvider },
+        Auth: { tokenProvider: this.appSession.tokenProvider, credentialsProvider: mediaCredentialsProvider },
       });
     } else {
       Amplify.configure(amplifyConfig(config));
@@ -153,8 +150,7 @@ export class StorageDynamoDB extends EventTarget {
   }
 
   async startSession() {
-    // The adopted session's tokens are at hand: the identity pool is asked only at the
-    // first upload, so the app starts even if media credentials are refused.
+    // The adopted session's tokens are at hand without asking the identity pool.
     const tokens = this.appSession ? await this.appSession.getTokens() : (await fetchAuthSession()).tokens;
     const claims = tokens.idToken.payload;
     this.userId = claims.sub;

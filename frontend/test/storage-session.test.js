@@ -28,7 +28,7 @@ const jwt = (payload) => `${base64url({ alg: 'RS256' })}.${base64url(payload)}.c
 const exp = Math.floor(Date.now() / 1000) + 3600;
 
 /** Every request the module makes, answered like the services would. */
-function network({ config = CONFIG } = {}) {
+function network({ config = CONFIG, identityPoolRefuses = false } = {}) {
   const requests = [];
   globalThis.fetch = async (input, init = {}) => {
     const url = String(input instanceof Request ? input.url : input);
@@ -41,6 +41,10 @@ function network({ config = CONFIG } = {}) {
       return json(config);
     }
     const target = headers.get('x-amz-target');
+    if (target?.startsWith('AWSCognitoIdentityService') && identityPoolRefuses) {
+      return new Response(JSON.stringify({ __type: 'NotAuthorizedException', message: 'Invalid login token' }),
+        { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' } });
+    }
     if (target === 'AWSCognitoIdentityService.GetId') return json({ IdentityId: IDENTITY_ID });
     if (target === 'AWSCognitoIdentityService.GetCredentialsForIdentity') {
       return json({
@@ -102,6 +106,24 @@ test('init with nobody signed in resolves false (the app\'s own sign-in redirect
   assert.equal(await storage.init(), false);
   assert.equal(storage.appSession, null);
   assert.equal(storage.sessionsStarted, 0);
+});
+
+// Before the next test: Amplify keeps the identity id it is given for the rest of the process.
+test('an identity pool that refuses the adopted tokens costs the uploads only, not the requests\' session', async () => {
+  network({ identityPoolRefuses: true });
+  appSignedIn();
+  const storage = storageWithoutLiveFeed();
+  const warned = console.warn;
+  console.warn = () => {};
+  try {
+    assert.equal(await storage.init(), true);
+    const session = await fetchAuthSession(); // what every GraphQL request asks first
+    assert.equal(session.tokens.idToken.payload['cognito:username'], 'claire');
+    assert.equal(session.credentials, undefined);
+    await assert.rejects(storage.saveAudioFile('news-1-audio-5', { data: new Uint8Array([1]), type: 'audio/mpeg' }), /no media credentials/);
+  } finally {
+    console.warn = warned;
+  }
 });
 
 test('init adopts the app\'s hosted-UI tokens; identity pool credentials and s3.upload work with them', async () => {
