@@ -6,6 +6,8 @@ AppSync and the AWS endpoints the browser calls:
   a placeholder page until `make frontend` has built it;
 - `/config.json` generated from the stack's own endpoints;
 - `/media/<path>`: the media bucket's `media/<path>`, 404 when missing (never `index.html`);
+- the CDN's security headers (infra/security_headers.py): the site's Content-Security-Policy
+  on site responses, the media sandbox on `/media/*`;
 - `/aws/<path>`: a reverse proxy to moto (Cognito, Cognito Identity, S3), so an HTTPS page
   never calls an HTTP endpoint and no CORS is involved;
 - `POST /graphql` and the WebSocket `/graphql/realtime` (AppSync's two protocols);
@@ -36,6 +38,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from devstack.gateway import Gateway
 from devstack.identity import Caller, HttpRequest, Unauthenticated
 from devstack.realtime import Realtime
+from infra.security_headers import media_headers, site_headers
 from infra.station_app import (
     IMMUTABLE, INDEX, NO_CACHE, SHORT_LIVED, StationAppError, station_file,
 )
@@ -126,8 +129,14 @@ class Site:
         return JSONResponse(answer, status_code=status)
 
     # ------------------------------------------------------------------------- static files
+    def _site_headers(self) -> dict[str, str]:
+        """The CDN's site security headers (infra/security_headers.py) for this stack's
+        config.json and, when serving the station's app, its (swapped) page."""
+        found = station_file(self.app_dir, self.frontend_dir, INDEX) if self.app_dir else None
+        return site_headers(self.config(), found[0].decode("utf-8") if found else None)
+
     async def config_json(self, request: Request) -> Response:
-        return JSONResponse(self.config(), headers={"Cache-Control": NO_CACHE})
+        return JSONResponse(self.config(), headers={"Cache-Control": NO_CACHE, **self._site_headers()})
 
     async def frontend(self, request: Request) -> Response:
         relative = request.path_params["path"] or "index.html"
@@ -136,12 +145,13 @@ class Site:
         if not index.is_file():
             return HTMLResponse(PLACEHOLDER, headers={"Cache-Control": NO_CACHE})
         candidate = (root / relative).resolve()
+        security = self._site_headers()
         if candidate.is_relative_to(root) and candidate.is_file():
-            return FileResponse(candidate, headers={"Cache-Control": cache_control(relative)})
+            return FileResponse(candidate, headers={"Cache-Control": cache_control(relative), **security})
         if "." in relative.rsplit("/", 1)[-1]:
-            return Response("Not Found", status_code=404, headers={"Cache-Control": SHORT_LIVED})
+            return Response("Not Found", status_code=404, headers={"Cache-Control": SHORT_LIVED, **security})
         # SPA routing: a page path (no extension) gets the app; files stay 404.
-        return FileResponse(index, headers={"Cache-Control": NO_CACHE})
+        return FileResponse(index, headers={"Cache-Control": NO_CACHE, **security})
 
     async def station_app(self, request: Request) -> Response:
         key = request.path_params["path"] or INDEX
@@ -151,10 +161,11 @@ class Site:
         except StationAppError as error:  # the build went missing since the start
             return HTMLResponse(f"<!doctype html><p>{html.escape(str(error))}</p>",
                                 status_code=503, headers={"Cache-Control": NO_CACHE})
+        security = await anyio.to_thread.run_sync(self._site_headers)
         if found is None:
-            return Response("Not Found", status_code=404, headers={"Cache-Control": SHORT_LIVED})
+            return Response("Not Found", status_code=404, headers={"Cache-Control": SHORT_LIVED, **security})
         body, content_type, cache = found
-        headers = {"Cache-Control": cache}
+        headers = {"Cache-Control": cache, **security}
         if self.app_rewrites and content_type.startswith(("text/html", "text/javascript")):
             text = body if isinstance(body, bytes) else body.read_bytes()
             for old, new in self.app_rewrites.items():
@@ -170,8 +181,9 @@ class Site:
             return Response("Not Found", status_code=404, media_type="text/plain")
         body, content_type = found
         content_type = content_type or mimetypes.guess_type(request.path_params["key"])[0]
+        # As the CDN's /media/* behaviour: sandboxed, never sniffed, downloaded unless audio.
         return Response(body, media_type=content_type or "application/octet-stream",
-                        headers={"Cache-Control": SHORT_LIVED})
+                        headers={"Cache-Control": SHORT_LIVED, **media_headers(content_type)})
 
     # ------------------------------------------------------------------------------- proxy
     def _forward(self, method: str, path: str, headers: list[tuple[str, str]],

@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
+import anyio
 import pytest
 from conftest import evaluate_program, make_site_dir, test_config
 
+from devstack.web import Site
 from infra.cdn import NONCURRENT_MEDIA_DAYS, SPA_ROUTING_FUNCTION
 from infra.security_headers import MEDIA_RESPONSE_FUNCTION, media_headers, site_csp
 from infra.settings import SettingsError
@@ -446,3 +450,67 @@ def test_an_app_whose_page_has_no_storage_tag_stops_the_program(tmp_path, statio
     (tmp_path / "index.html").write_text("<!doctype html><script src='js/app.js'></script>")
     with pytest.raises(SettingsError, match="appDir.*storage-dynamodb-v2.js"):
         evaluate_program("dev", test_config("dev", dist, appDir=str(tmp_path)))
+
+
+# --- the local stack sends the same headers (devstack/web.py, one definition) ------------------
+
+LOCAL_CONFIG = {"region": "eu-west-3", "graphqlUrl": "https://127.0.0.1:8443/graphql",
+                "realtimeUrl": "wss://127.0.0.1:8443/graphql/realtime", "mediaBucket": "saint-esprit-local-media",
+                "mediaBaseUrl": "https://127.0.0.1:8443/media", "hostedUi": {"domain": "127.0.0.1:8443"},
+                "endpoints": {"s3": "https://127.0.0.1:8443/aws"}}
+
+
+def local_get(site, path: str) -> tuple[int, dict[str, str]]:
+    """One GET through the local stack's ASGI app: status and headers (lower-cased names)."""
+    sent, asked = [], []
+
+    async def receive():  # the request, then (as a browser does) a disconnect once answered
+        if not asked:
+            asked.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        while not (sent and sent[-1]["type"] == "http.response.body" and not sent[-1].get("more_body")):
+            await anyio.sleep(0.01)
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "headers": [], "http_version": "1.1", "scheme": "https", "root_path": "",
+             "server": ("127.0.0.1", 8443), "client": ("127.0.0.1", 50000)}
+    # In a thread of its own: an event loop run here would leave none for the Pulumi mocks.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(anyio.run, site.app(), scope, receive, send).result()
+    return sent[0]["status"], {k.decode(): v.decode() for k, v in sent[0]["headers"]}
+
+
+def local_site(frontend_dir, app_dir=None, media=None):
+    # Only static files and media are asked for: the API parts are never called.
+    return Site(frontend_dir=frontend_dir, config=lambda: LOCAL_CONFIG, gateway=None,
+                realtime=SimpleNamespace(endpoint=None),
+                authenticate=None, moto_endpoint="http://127.0.0.1:5000", media=media or (lambda key: None),
+                app_dir=app_dir)
+
+
+@pytest.mark.parametrize("stored_type, attachment", [
+    ("audio/mpeg", False), ("text/html", True), ("image/svg+xml", True), ("", True)])
+def test_the_local_stack_serves_media_with_the_cdn_media_headers(site_dir, stored_type, attachment):
+    site = local_site(site_dir, media=lambda key: (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+                                                   stored_type))
+    status, headers = local_get(site, "/media/audio/volunteer/upload.bin")
+    assert status == 200
+    assert headers["content-security-policy"] == "sandbox; default-src 'none'"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers.get("content-disposition") == ("attachment" if attachment else None)
+
+
+def test_the_local_stack_serves_the_site_with_the_cdn_site_csp(site_dir, station_app):
+    for path in ("/", "/journal/2025-11-18", "/assets/app-3f2a9c1d.js", "/config.json"):
+        status, headers = local_get(local_site(site_dir), path)
+        assert status == 200 and headers["content-security-policy"] == site_csp(LOCAL_CONFIG), path
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+    _, app, dist = station_app
+    status, headers = local_get(local_site(dist, app_dir=app), "/")
+    page = swap_storage_tag(STATION_PAGE, f"/{STATION_BUNDLE}")
+    assert status == 200 and headers["content-security-policy"] == site_csp(LOCAL_CONFIG, page)
+    assert "'unsafe-inline'" in headers["content-security-policy"]
