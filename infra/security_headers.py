@@ -84,7 +84,9 @@ def _origin(url: str | None, scheme: str | None = None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-# External resources of the station's page: <script src=…> and <link rel=stylesheet href=…>.
+# External resources of the station's page: <script src=…> and <link rel=stylesheet href=…>,
+# and the Cognito hosted UI its inline settings name (the app posts to its /oauth2/token).
+_COGNITO_HOSTED_UI = re.compile(r"\b[a-z0-9-]+\.auth\.[a-z0-9-]+\.amazoncognito\.com\b", re.IGNORECASE)
 _SCRIPT_SRC = re.compile(r"<script\b[^>]*?\bsrc\s*=\s*[\"']?(https?://[^\"'\s>]+)", re.IGNORECASE)
 _STYLESHEET = re.compile(r"<link\b(?=[^>]*\brel\s*=\s*[\"']?stylesheet)[^>]*?\bhref\s*=\s*[\"']?(https?://[^\"'\s>]+)",
                          re.IGNORECASE)
@@ -92,9 +94,11 @@ _STYLESHEET = re.compile(r"<link\b(?=[^>]*\brel\s*=\s*[\"']?stylesheet)[^>]*?\bh
 
 def page_origins(page: str) -> dict[str, list[str]]:
     """The other origins a page loads scripts and stylesheets from (e.g. the station's app loads
-    the AWS SDK and lamejs from CDNs)."""
-    return {kind: sorted({o for o in map(_origin, pattern.findall(page)) if o})
-            for kind, pattern in (("scripts", _SCRIPT_SRC), ("styles", _STYLESHEET))}
+    the AWS SDK and lamejs from CDNs), and the hosted UIs it signs in with."""
+    found = {kind: sorted({o for o in map(_origin, pattern.findall(page)) if o})
+             for kind, pattern in (("scripts", _SCRIPT_SRC), ("styles", _STYLESHEET))}
+    found["hosted_ui"] = sorted({f"https://{host.lower()}" for host in _COGNITO_HOSTED_UI.findall(page)})
+    return found
 
 
 def _unique(values: Iterable[str | None]) -> list[str]:
@@ -106,6 +110,8 @@ def site_csp(config: Mapping[str, Any], station_page: str | None = None) -> str:
     the station's (swapped) index.html when the site is the station's app."""
     region = config["region"]
     hosted_ui = (config.get("hostedUi") or {}).get("domain")
+    station = station_page is not None
+    loaded = page_origins(station_page) if station else {"scripts": [], "styles": [], "hosted_ui": []}
     connect = _unique([
         "'self'",
         _origin(config.get("graphqlUrl")), _origin(config.get("realtimeUrl")),
@@ -114,10 +120,9 @@ def site_csp(config: Mapping[str, Any], station_page: str | None = None) -> str:
         f"https://{config['mediaBucket']}.s3.{region}.amazonaws.com" if config.get("mediaBucket") else None,
         _origin(config.get("mediaBaseUrl")),
         *(_origin(url) for url in (config.get("endpoints") or {}).values()),
+        *loaded["hosted_ui"],
     ])
     media = _unique(["'self'", "blob:", _origin(config.get("mediaBaseUrl"))])
-    station = station_page is not None
-    loaded = page_origins(station_page) if station else {"scripts": [], "styles": []}
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", *(["'unsafe-inline'"] if station else []), *loaded["scripts"]],

@@ -514,3 +514,5 @@ def test_the_local_stack_serves_the_site_with_the_cdn_site_csp(site_dir, station
     page = swap_storage_tag(STATION_PAGE, f"/{STATION_BUNDLE}")
     assert status == 200 and headers["content-security-policy"] == site_csp(LOCAL_CONFIG, page)
     assert "'unsafe-inline'" in headers["content-security-policy"]
+    # The app posts to the hosted UI its inline settings name (locally mapped to the stack).
+    assert "https://saint-esprit-radio-auth.auth.eu-west-3.amazoncognito.com" in headers["content-security-policy"]
