@@ -15,6 +15,8 @@ import requests
 
 from newsroom_calls import LIST_NEWS
 
+from devstack.provision import generate_password
+
 # Production's client id is written in the station's app: the local stack must not care.
 FOREIGN_CLIENT = "5tationapp0client0id0from0prod"
 APP_ORIGIN = "https://app.example"  # where a page calling the endpoints cross-origin lives
@@ -163,7 +165,7 @@ def test_wrong_password_shows_the_form_again_with_an_error(stack, browser):
         assert "location" not in response.headers
         assert "incorrect" in response.text
         assert {"username", "password"} <= set(_form(response.text).inputs)
-    unknown = _sign_in(stack, browser, username="nobody", password="Whatever-1!")
+    unknown = _sign_in(stack, browser, username="nobody", password=generate_password())
     assert unknown.status_code == 400
 
 

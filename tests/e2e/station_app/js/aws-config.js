@@ -2,9 +2,9 @@
 // (only the old storage script did); they stay so that the platform's bundle meets the same globals.
 window.AWSConfig = {
   region: 'eu-west-3',
-  userPoolId: 'eu-west-3_oD1fm8OLs',
+  userPoolId: 'eu-west-3_StationAppPool',
   clientId: '5jst6bnhl26ekdr5a7pu9ik2f5',
-  identityPoolId: 'eu-west-3:3bffc600-0000-0000-0000-000000000000',
+  identityPoolId: 'eu-west-3:station-app-identity-pool',
   tables: {
     news: 'saint-esprit-news', animations: 'saint-esprit-animations', blocks: 'saint-esprit-blocks',
     conductors: 'saint-esprit-conductors', journals: 'saint-esprit-journals', audio: 'saint-esprit-audio',

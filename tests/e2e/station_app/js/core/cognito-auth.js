@@ -4,9 +4,9 @@
 class CognitoAuth {
   constructor() {
     this.config = {
-      userPoolId: 'eu-west-3_oD1fm8OLs',
+      userPoolId: 'eu-west-3_StationAppPool',
       clientId: '5jst6bnhl26ekdr5a7pu9ik2f5',
-      identityPoolId: 'eu-west-3:3bffc600-0000-0000-0000-000000000000',
+      identityPoolId: 'eu-west-3:station-app-identity-pool',
       domain: 'saint-esprit-radio-auth.auth.eu-west-3.amazoncognito.com',
       redirectUri: window.location.origin + '/',
     };
