@@ -179,6 +179,22 @@ def distribution_error_rewrite_violations(props: Props) -> list[str]:
     ]
 
 
+def distribution_media_violations(props: Props) -> list[str]:
+    """Media is uploaded by users: its behaviour must send security headers (the sandbox CSP)
+    and run a viewer-response function (the attachment rule for anything but audio,
+    infra/security_headers.py)."""
+    problems = []
+    for label, behaviour in _behaviours(props):
+        if not str(behaviour.get("pathPattern") or "").startswith("/media/"):
+            continue
+        if not behaviour.get("responseHeadersPolicyId"):
+            problems.append(f"{label} has no response headers policy: uploaded HTML would run on the site's origin")
+        events = [a.get("eventType") for a in _items(behaviour.get("functionAssociations"))]
+        if "viewer-response" not in events:
+            problems.append(f"{label} has no viewer-response function: non-audio media would be rendered, not downloaded")
+    return problems
+
+
 def app_shell_cache_violations(distribution: Props, default_cache_policies: Sequence[Props]) -> list[str]:
     """The default behaviour's cache policy keeps the app shell at most 300 s at the edge."""
     if not _block(distribution.get("defaultCacheBehavior")).get("cachePolicyId"):
@@ -298,6 +314,8 @@ GUARDRAILS: tuple[Guardrail, ...] = (
               (DISTRIBUTION,), distribution_legacy_ttl_violations),
     Guardrail("cloudfront-no-error-rewrites", "403/404 are never rewritten to a page (media stays 404).",
               (DISTRIBUTION,), distribution_error_rewrite_violations),
+    Guardrail("cloudfront-media-sandboxed", "The /media/* behaviour sends security headers and runs the attachment function.",
+              (DISTRIBUTION,), distribution_media_violations),
     Guardrail("dynamodb-pitr-encryption-streams", "Every table has PITR, encryption and a NEW_AND_OLD_IMAGES stream.",
               (TABLE,), table_violations),
     Guardrail("iam-no-wildcards", "No Allow statement on Action '*' or Resource '*' (X-Ray excepted).",
