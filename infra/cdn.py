@@ -16,9 +16,10 @@ swapped at upload time for the platform's storage bundle.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -60,7 +61,8 @@ class CdnTierArgs:
     domain_names: Sequence[str]
     certificate_arn: str | None
     authenticated_role_name: pulumi.Input[str]  # the identity pool's role for signed-in users
-    frontend_config: pulumi.Input[dict]  # config.json without the media keys this tier adds
+    # config.json without the media keys this tier adds (values may be Outputs of other tiers)
+    frontend_config: Mapping[str, pulumi.Input[Any]]
     production: bool
     # The station's app folder: published instead of the built newsroom page (whose build
     # still provides the storage bundle, `site_dir/assets`).
@@ -84,8 +86,8 @@ class CdnTier(pulumi.ComponentResource):
         self._expire_old_media_versions()
         self.site_bucket_name = self.site_bucket.bucket
         self.media_bucket_name = self.media_bucket.bucket
-        station_page = next((body.decode("utf-8") for key, body, *_ in files
-                             if args.app_dir and key == INDEX), None)
+        # The station's (swapped) page: its CSP allows what that page loads.
+        station_page = next(body.decode("utf-8") for key, body, *_ in files if key == INDEX) if args.app_dir else None
         self.distribution = self._distribution(self._site_csp(station_page))
         self._bucket_policies()
         self._media_uploads()
