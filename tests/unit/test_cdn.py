@@ -15,7 +15,7 @@ from conftest import evaluate_program, make_site_dir, test_config
 
 from devstack.web import Site
 from infra.cdn import NONCURRENT_MEDIA_DAYS, SPA_ROUTING_FUNCTION
-from infra.security_headers import MEDIA_RESPONSE_FUNCTION, media_headers, site_csp
+from infra.security_headers import MEDIA_RESPONSE_FUNCTION, media_headers, page_origins, site_csp
 from infra.settings import SettingsError
 from infra.site import SiteNotBuilt, cache_control, content_type, site_files
 from infra.station_app import swap_storage_tag
@@ -516,3 +516,11 @@ def test_the_local_stack_serves_the_site_with_the_cdn_site_csp(site_dir, station
     assert "'unsafe-inline'" in headers["content-security-policy"]
     # The app posts to the hosted UI its inline settings name (locally mapped to the stack).
     assert "https://saint-esprit-radio-auth.auth.eu-west-3.amazoncognito.com" in headers["content-security-policy"]
+
+
+def test_a_station_page_loading_from_too_many_places_stops_the_deploy_naming_cloudfronts_limit():
+    """CloudFront refuses a CSP over 1,783 characters: the program says so instead of AWS."""
+    page = "".join(f'<script src="https://cdn{n}.example.org/lib.js"></script>' for n in range(80))
+    assert len(page_origins(page)["scripts"]) == 80
+    with pytest.raises(ValueError, match="1783"):
+        site_csp(LOCAL_CONFIG, page)
