@@ -296,18 +296,28 @@ export class StorageDynamoDB extends EventTarget {
     // Offline, or earlier saves still waiting: queue behind them so the order is kept.
     if (isOffline() || this.outbox.pending.length) return this.queue(entity, queued);
     try {
+      return await this.send(entity, mine, startedFrom, base);
+    } catch (error) {
+      if (error.offline) return this.queue(entity, queued);
+      throw error;
+    }
+  }
+
+  /** One save sent now, live or replayed from the outbox: an update of what the server never
+   * had (or purged) becomes a create; someone else's change is merged, or settled by the
+   * user: through the `conflict` event, or, when nobody listens (the station's app), through
+   * the storage's own dialog. */
+  async send(entity, mine, startedFrom, base) {
+    try {
       try {
         return await this.write(entity, mine, startedFrom);
       } catch (error) {
-        if (error.offline) return this.queue(entity, queued);
-        // The server never had it (or purged it): what the user saves is new.
         if (error.errorType === 'NotFoundError' && startedFrom != null) return await this.write(entity, mine, undefined);
         if (error.errorType !== 'ConflictError') throw error;
         return await this.settleConflict(entity, base ?? null, mine, parseJson(error.errorInfo?.current));
       }
     } catch (error) {
       if (!(error instanceof SaveConflict) || this.conflictListeners.size || !this.document) throw error;
-      // Nobody listens (the station's app): the storage asks the user itself.
       return error.detail.resolve(await this.askConflict(error.detail, { document: this.document }));
     }
   }
@@ -337,13 +347,7 @@ export class StorageDynamoDB extends EventTarget {
   async sendQueued({ type, item, baseVersion, base }) {
     const entity = requireEntity(type);
     try {
-      try {
-        return { status: 'saved', item: await this.write(entity, item, baseVersion ?? undefined) };
-      } catch (error) {
-        if (error.errorType !== 'ConflictError') throw error;
-        const stored = await this.settleConflict(entity, base, item, parseJson(error.errorInfo?.current));
-        return { status: 'saved', item: stored };
-      }
+      return { status: 'saved', item: await this.send(entity, item, baseVersion ?? undefined, base) };
     } catch (error) {
       if (error instanceof SaveConflict) return { status: 'conflict', ...error.detail };
       if (error.errorType) return { status: 'rejected', error: { errorType: error.errorType, message: error.message } };

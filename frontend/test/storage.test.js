@@ -383,3 +383,26 @@ test('deleted meanwhile, a non-admin\'s "mine" recreates their version as a new 
   assert.ok(api.items.get(news.id).deletedAt, 'the deleted one stays in the trash');
   assert.deepEqual(storage.cache.news.map((n) => n.id), [saved.id]);
 });
+
+test('a save replayed after the network came back gets the same settling as a live one: the dialog when nobody listens, a create for an id the server lost', async () => {
+  const asked = [];
+  storage = new StorageDynamoDB({ document: {}, askConflict: async (detail) => { asked.push(detail); return 'mine'; } });
+  storage.client = { graphql: api.graphql };
+  storage.userId = 'sub-claire';
+  const news = await storage.saveItem('news', { title: 'Météo', content: 'Soleil' });
+  const purged = await storage.saveItem('news', { title: 'Brève' });
+  api.offline = true;
+  await storage.saveItem('news', { ...storage.cache.news.find((n) => n.id === news.id), content: 'Orages' });
+  await storage.saveItem('news', { ...storage.cache.news.find((n) => n.id === purged.id), content: 'hors ligne' });
+  writtenElsewhere(news.id, { content: 'Pluie' });
+  api.items.delete(purged.id);
+
+  api.offline = false;
+  await storage.resync();
+
+  assert.deepEqual(asked.map((detail) => detail.conflicts.map((c) => c.path)), [['content']]);
+  assert.deepEqual([api.items.get(news.id).content, api.items.get(news.id).version], ['Orages', 3]);
+  assert.deepEqual([api.items.get(purged.id).content, api.items.get(purged.id).version], ['hors ligne', 1]);
+  assert.equal(storage.outbox.pending.length, 0);
+  assert.equal(storage.outbox.decisions.length, 0, 'nothing left waiting for a decision nobody shows');
+});
