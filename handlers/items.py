@@ -331,6 +331,11 @@ def _top_level(entity: Entity) -> frozenset[str]:
     return frozenset({"id", *SYSTEM_ATTRIBUTES, *INDEX_ATTRIBUTES, *keys})
 
 
+def client_attributes(entity: Entity) -> tuple[str, ...]:
+    """The stored attributes a client's view of a packed item is made of (what lists read)."""
+    return tuple(sorted(_top_level(entity) - set(INDEX_ATTRIBUTES))) + (APP_FIELDS,)
+
+
 def unpacked(item: dict[str, Any]) -> dict[str, Any]:
     """A stored item with its packed app fields spread out, plain attributes winning (a job's
     write is newer than the packing): the one reader of the stored form, for packed items,
