@@ -32,7 +32,7 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _built_frontend, sign_in
 from tests.e2e.newsroom_data import BATCH, seed  # noqa: E402
 
 COUNTS = {"news": 3000, "animations": 800, "blocks": 400, "conductors": 500, "journals": 300}
-RUNS = 2
+RUNS = 3
 # The bytes are read from the page's Resource Timing, not through Playwright: fetching 14 MB of
 # response bodies over the DevTools protocol runs in this process, beside the stack's server
 # threads (one GIL), and used to add seconds to the time it measures.
@@ -102,7 +102,9 @@ def legacy_scans(stack, tables: dict[str, str]) -> dict[str, float]:
             "ms": (time.perf_counter() - started) * 1000}
 
 
-def measure_load(stack) -> dict[str, float]:
+def measure_load(stack, tables: dict[str, str]) -> tuple[dict[str, float], dict[str, float]]:
+    """load() and the legacy Scans, one after the other RUNS times (the machine's load drifts:
+    each pair shares it), medians of each."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -111,14 +113,17 @@ def measure_load(stack) -> dict[str, float]:
         sign_in(page, stack, "journalist2")
         posts = []
         page.on("request", lambda r: r.url.endswith("/graphql") and posts.append(r))
-        runs = []
+        runs, legacy_runs = [], []
         for _ in range(RUNS):
             posts.clear()
             result = page.evaluate(LOAD_IN_PAGE)
             runs.append((result["ms"], len(posts), result["bytes"], result["items"]))
+            legacy_runs.append(legacy_scans(stack, tables))
         browser.close()
+    legacy = {**legacy_runs[-1], "ms": statistics.median(run["ms"] for run in legacy_runs),
+              "all_ms": [round(run["ms"]) for run in legacy_runs]}
     return {"ms": statistics.median(run[0] for run in runs), "requests": runs[-1][1],
-            "bytes": runs[-1][2], "items": runs[-1][3], "all_ms": [round(run[0]) for run in runs]}
+            "bytes": runs[-1][2], "items": runs[-1][3], "all_ms": [round(run[0]) for run in runs]}, legacy
 
 
 def main() -> int:
@@ -136,14 +141,13 @@ def main() -> int:
         print(f"seeded {total} items ({', '.join(f'{n} {e}' for e, n in COUNTS.items())}) "
               f"in {time.perf_counter() - started:.1f} s")
         tables = legacy_tables(stack, written)
-        new = measure_load(stack)
-        legacy = legacy_scans(stack, tables)
+        new, legacy = measure_load(stack, tables)
 
     print(f"\n{'load of ' + str(total) + ' items':44} {'requests':>9} {'time':>10} {'items':>7}")
     print(f"{'storage module load() in Chromium (median)':44} {new['requests']:9d} {new['ms']:8.0f} ms "
           f"{new['items']:7d}   runs {new['all_ms']} ms, {new['bytes'] / 1e6:.1f} MB")
     print(f"{'legacy: Scan per table, every 1 MB page':44} {legacy['requests']:9d} {legacy['ms']:8.0f} ms "
-          f"{legacy['items']:7d}   (boto3 straight to moto: no browser, no API)")
+          f"{legacy['items']:7d}   runs {legacy['all_ms']} ms (boto3 straight to moto: no browser, no API)")
     print(f"{'legacy as it ran: first page only':44} {len(COUNTS):9d} {'':>10} {legacy['first_page_items']:7d}   "
           f"{total - legacy['first_page_items']} items silently missing")
     print(f"\nrequests per load: {new['requests']} vs {legacy['requests']} "

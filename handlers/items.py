@@ -341,17 +341,24 @@ def unpacked(item: dict[str, Any]) -> dict[str, Any]:
     write is newer than the packing): the one reader of the stored form, for packed items,
     items the jobs wrote plain, and packed items a job updated. Numbers are Decimal or int,
     as DynamoDB reads give them."""
-    text = item.get(APP_FIELDS)
-    if not isinstance(text, str):
-        return item
-    try:
-        fields = json.loads(text, parse_float=Decimal)
-    except ValueError:  # not ours: a job's own attribute of that name, shown as written
-        return item
-    if not isinstance(fields, dict):
+    fields = _packed_fields(item, parse_float=Decimal)
+    if fields is None:
         return item
     fields.update((key, value) for key, value in item.items() if key != APP_FIELDS)
     return fields
+
+
+def _packed_fields(item: dict[str, Any], parse_float: Any = float) -> dict[str, Any] | None:
+    """The fields packed in APP_FIELDS; None when the item has none (or a job's own attribute
+    of that name, not a JSON object: then it is an app field like the others)."""
+    text = item.get(APP_FIELDS)
+    if not isinstance(text, str):
+        return None
+    try:
+        fields = json.loads(text, parse_float=parse_float)
+    except ValueError:
+        return None
+    return fields if isinstance(fields, dict) else None
 
 
 def plain_fields(entity: Entity, item: dict[str, Any]) -> list[str]:
@@ -560,7 +567,13 @@ def adoption(
 def to_client(item: dict[str, Any]) -> dict[str, Any]:
     """The item as the app sees it (`data`, `Change.item`) from a stored item, packed or plain
     (`unpacked`): index attributes dropped, numbers as JSON numbers."""
-    return {key: _plain(value) for key, value in unpacked(item).items() if key not in INDEX_ATTRIBUTES}
+    # The packed fields are JSON already (no Decimal to convert): only the attributes are walked.
+    client = _packed_fields(item)
+    if client is None:
+        return {key: _plain(value) for key, value in item.items() if key not in INDEX_ATTRIBUTES}
+    client.update((key, _plain(value)) for key, value in item.items()
+                  if key not in INDEX_ATTRIBUTES and key != APP_FIELDS)
+    return client
 
 
 # String fields of the GraphQL item types (each type declares the subset it has).
