@@ -14,6 +14,9 @@ its indexes, so that each access pattern is a Query or a GetItem, never a Scan:
 - `scheduledDate` (journals, conductors): SCHEDULE_INDEX lists a day's rundowns.
 - `purgeAt`    = epoch seconds, set on tombstones only: DynamoDB's TTL purges them.
   (`expiresAt` is taken: legacy news use it for their own meaning.)
+
+Besides these, `id` and the system attributes, an item stores the app's fields packed in one
+JSON attribute, `appFields` (handlers/items.py, "stored form"; docs/contracts.md).
 """
 from __future__ import annotations
 

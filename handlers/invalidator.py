@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from handlers.items import unpacked
 from handlers.observability import MetricUnit, logger, metrics, tracer
 from handlers.streams import StreamChange
 from handlers.tables import client
@@ -71,7 +72,7 @@ def media_paths(item: dict[str, Any] | None, prefix: str) -> set[str]:
             if path:
                 found.add(path)
 
-    walk(item or {}, None)
+    walk(unpacked(item) if item else {}, None)  # the packed app fields hold the media URLs
     return found
 
 

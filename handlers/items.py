@@ -311,6 +311,75 @@ def normalise(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+# --------------------------------------------------------------------------- stored form
+# How an item is stored (docs/contracts.md, "Stored items"): as top-level attributes only what
+# DynamoDB itself reads (the key `id`, the system attributes, the index attributes and every
+# index's keys, e.g. journals' `scheduledDate`), and all the app's other fields in ONE string
+# attribute, APP_FIELDS, holding them as a JSON object. Reading an item costs per attribute
+# value at every layer (DynamoDB's serialiser, boto3's deserialiser in the resolver): a news is
+# read as 9 values instead of about 20, a 12-segment conductor as 8 instead of about 90
+# (docs/benchmarks.md). Numbers in APP_FIELDS are JSON numbers (what clients get anyway).
+# The station's scheduled jobs write plain attributes (a PutItem of a whole row, an UpdateItem
+# `SET title = ...` on a packed item): readers merge them over APP_FIELDS (they are newer),
+# and the publisher's adoption packs them.
+APP_FIELDS = "appFields"
+
+
+def _top_level(entity: Entity) -> frozenset[str]:
+    """Attributes stored as themselves: what DynamoDB's key, indexes and TTL read."""
+    keys = {attribute for index in entity.indexes for attribute in (index.hash_key, index.range_key)}
+    return frozenset({"id", *SYSTEM_ATTRIBUTES, *INDEX_ATTRIBUTES, *keys})
+
+
+def client_attributes(entity: Entity) -> tuple[str, ...]:
+    """The stored attributes a client's view of a packed item is made of (what lists read)."""
+    return tuple(sorted(_top_level(entity) - set(INDEX_ATTRIBUTES))) + (APP_FIELDS,)
+
+
+def unpacked(item: dict[str, Any]) -> dict[str, Any]:
+    """A stored item with its packed app fields spread out, plain attributes winning (a job's
+    write is newer than the packing): the one reader of the stored form, for packed items,
+    items the jobs wrote plain, and packed items a job updated. Numbers are Decimal or int,
+    as DynamoDB reads give them."""
+    fields = _packed_fields(item, parse_float=Decimal)
+    if fields is None:
+        return item
+    fields.update((key, value) for key, value in item.items() if key != APP_FIELDS)
+    return fields
+
+
+def _packed_fields(item: dict[str, Any], parse_float: Any = float) -> dict[str, Any] | None:
+    """The fields packed in APP_FIELDS; None when the item has none (or a job's own attribute
+    of that name, not a JSON object: then it is an app field like the others)."""
+    text = item.get(APP_FIELDS)
+    if not isinstance(text, str):
+        return None
+    try:
+        fields = json.loads(text, parse_float=parse_float)
+    except ValueError:
+        return None
+    return fields if isinstance(fields, dict) else None
+
+
+def plain_fields(entity: Entity, item: dict[str, Any]) -> list[str]:
+    """The app fields a stored item holds as plain attributes (written outside the API)."""
+    kept = _top_level(entity)
+    return [key for key in item if key not in kept and key != APP_FIELDS]
+
+
+def packed(entity: Entity, view: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of an item seen whole (the client's view plus index attributes, as
+    `unpacked` reads it): DynamoDB's attributes as they are, every other field in APP_FIELDS
+    (an app field that happens to be named so included)."""
+    kept = _top_level(entity)
+    stored = {key: value for key, value in view.items() if key in kept}
+    fields = {key: value for key, value in view.items() if key not in kept}
+    if fields:
+        stored[APP_FIELDS] = json.dumps(fields, ensure_ascii=False, separators=(",", ":"),
+                                        default=_plain)  # Decimals, sets, binaries
+    return stored
+
+
 # ------------------------------------------------------------------------------------ size
 def dynamodb_size(value: Any) -> int:
     """Bytes DynamoDB counts for a value (names + values; numbers and containers as documented
@@ -342,8 +411,8 @@ def fits_subscription(item: dict[str, Any]) -> bool:
 
 
 def check_size(item: dict[str, Any]) -> None:
-    """ValidationError before writing an item DynamoDB (400 KB) or a subscription message
-    (240 KB) could not carry."""
+    """ValidationError before writing a stored item (`packed`) DynamoDB (400 KB) or a
+    subscription message (240 KB, the client's view) could not carry."""
     size = dynamodb_size(item)
     if size > DYNAMODB_ITEM_LIMIT:
         raise ValidationError(
@@ -385,7 +454,7 @@ def new_item(
         liveList=entity.name,
         changeFeed=entity.name,
     )
-    return item
+    return packed(entity, item)
 
 
 def version_of(item: dict[str, Any]) -> int:
@@ -417,7 +486,7 @@ def replaced_item(
         changeFeed=entity.name,
         **_next_write(current, updated_by, now_ms),
     )
-    return item
+    return packed(entity, item)
 
 
 def tombstone(
@@ -467,7 +536,10 @@ def adoption(
     """What makes an item written outside the API an item like any other: (attributes to set,
     attributes to remove) on the stored item. Its version follows the one it replaced; the
     creation time and owner are the replaced item's when the write dropped them; `updatedBy`
-    is cleared unless the writer changed it (nobody signed in ran the job)."""
+    is cleared unless the writer changed it (nobody signed in ran the job). The app fields the
+    job wrote as plain attributes are packed (over the packed fields they supersede) and
+    removed: the adopted item is stored like an API write (`plain_fields` names them, so the
+    caller can check they are still the values it packs)."""
     before = old or {}
     listed = "trashList" if is_tombstone(new) else "liveList"
     updated_at = max(int(now_ms), epoch_ms(new.get("updatedAt")) or 0,
@@ -484,14 +556,24 @@ def adoption(
     removes = ["liveList" if listed == "trashList" else "trashList"]
     if new.get("updatedBy") is not None and new.get("updatedBy") == before.get("updatedBy"):
         removes.append("updatedBy")
+    plain = plain_fields(entity, new)
+    if plain:
+        sets[APP_FIELDS] = packed(entity, unpacked(new))[APP_FIELDS]
+        removes.extend(plain)
     return sets, removes
 
 
 # ------------------------------------------------------------------------------- clients
 def to_client(item: dict[str, Any]) -> dict[str, Any]:
-    """The item as the app sees it (`data`, `Change.item`): index attributes dropped, numbers
-    as JSON numbers."""
-    return {key: _plain(value) for key, value in item.items() if key not in INDEX_ATTRIBUTES}
+    """The item as the app sees it (`data`, `Change.item`) from a stored item, packed or plain
+    (`unpacked`): index attributes dropped, numbers as JSON numbers."""
+    # The packed fields are JSON already (no Decimal to convert): only the attributes are walked.
+    client = _packed_fields(item)
+    if client is None:
+        return {key: _plain(value) for key, value in item.items() if key not in INDEX_ATTRIBUTES}
+    client.update((key, _plain(value)) for key, value in item.items()
+                  if key not in INDEX_ATTRIBUTES and key != APP_FIELDS)
+    return client
 
 
 # String fields of the GraphQL item types (each type declares the subset it has).

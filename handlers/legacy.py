@@ -16,7 +16,7 @@ from typing import Any
 from handlers.entities import INDEX_ATTRIBUTES, SYSTEM_ATTRIBUTES, Entity
 from handlers.errors import ValidationError
 from handlers.items import (
-    check_size, epoch_ms, is_tombstone, new_item, replaced_item, version_of,
+    check_size, epoch_ms, is_tombstone, new_item, replaced_item, unpacked, version_of,
 )
 from handlers.tables import from_dynamodb, to_dynamodb
 
@@ -33,14 +33,15 @@ def last_written(stored: dict[str, Any]) -> int:
     """When a legacy row must have been written to replace this stored item: when the job
     wrote the row the bridge carried last (the bridge's own write comes later and must not hide
     the job's next one), else the item's `updatedAt` (an edit in the newsroom, the migration)."""
-    if stored.get("updatedBy") == SCHEDULED_JOBS and stored.get(LEGACY_WRITTEN_AT) is not None:
-        return epoch_ms(stored[LEGACY_WRITTEN_AT]) or 0
+    written_at = unpacked(stored).get(LEGACY_WRITTEN_AT)  # packed with the app's fields
+    if stored.get("updatedBy") == SCHEDULED_JOBS and written_at is not None:
+        return epoch_ms(written_at) or 0
     return epoch_ms(stored.get("updatedAt")) or 0
 
 
 def app_fields(item: dict[str, Any]) -> dict[str, Any]:
-    """The fields the newsroom wrote (what "unchanged" compares)."""
-    return {key: value for key, value in item.items() if key not in _NOT_APP_FIELDS}
+    """The fields the newsroom wrote (what "unchanged" compares), packed or not."""
+    return {key: value for key, value in unpacked(item).items() if key not in _NOT_APP_FIELDS}
 
 
 def refuse_tombstone(data: dict[str, Any]) -> None:

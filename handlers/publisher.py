@@ -9,7 +9,8 @@ without `item`, so clients refetch it. A record that could not be published is r
 A write made outside the API (the scheduled Flash Info jobs write straight into the tables) is
 first adopted: one conditional UpdateItem gives it what API writes carry (the next version, the
 index attributes that put it in lists and in the catch-up feed, the owner and creation time of
-the item it replaced). That update is itself a stream record, published like any API write, so
+the item it replaced) and packs the fields it wrote as plain attributes (handlers.items
+`packed`: stored like an API write). That update is itself a stream record, published like any API write, so
 subscribers get the item once, with a version their checks accept.
 """
 from __future__ import annotations
@@ -104,12 +105,18 @@ def adopt(record: StreamChange) -> bool:
     names = {f"#set{n}": name for n, name in enumerate(sets)}
     names.update({f"#remove{n}": name for n, name in enumerate(removes)})
     values = {f":set{n}": value for n, value in enumerate(sets.values())}
-    # Only the write this record saw: never one made since, never an item deleted since.
+    # Only the write this record saw: never one made since, never an item deleted since. The
+    # plain fields it packs and removes must still hold what the record saw: a job writing the
+    # same field again meanwhile (versions unchanged) is adopted from its own record instead.
     if record.new.get("version") is None:
         condition = "attribute_exists(id) AND attribute_not_exists(version)"
     else:
         condition = "attribute_exists(id) AND version = :seen"
         values[":seen"] = record.new["version"]
+    for n, name in enumerate(items.plain_fields(record.entity, record.new)):
+        names[f"#seen{n}"] = name
+        values[f":seen{n}"] = record.new[name]
+        condition += f" AND #seen{n} = :seen{n}"
     expression = "SET " + ", ".join(f"#set{n} = :set{n}" for n in range(len(sets)))
     expression += " REMOVE " + ", ".join(f"#remove{n}" for n in range(len(removes)))
     client = dynamodb()

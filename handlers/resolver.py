@@ -123,8 +123,19 @@ def _read(entity: Entity, item_id: str) -> dict[str, Any] | None:
 
 
 def _query(entity: Entity, limit: Any, next_token: Any, **query: Any) -> tuple[list, str | None]:
-    """One page of an index Query: the items and the token of the next page."""
-    request = {"TableName": entity.table_name(), "Limit": _limit(limit), **query}
+    """One page of an index Query: the items and the token of the next page.
+
+    Only the attributes clients get are read (`items.client_attributes`: not the index
+    attributes, each a value to serialise and deserialise per item). An item without packed
+    fields is one stored before packing, or a job's row: read again whole."""
+    names = {f"#read{n}": name for n, name in enumerate(items.client_attributes(entity))}
+    request = {
+        "TableName": entity.table_name(),
+        "Limit": _limit(limit),
+        **query,
+        "ProjectionExpression": ", ".join(names),
+        "ExpressionAttributeNames": {**query.get("ExpressionAttributeNames", {}), **names},
+    }
     start = _decode_token(next_token)
     if start:
         request["ExclusiveStartKey"] = start
@@ -136,6 +147,7 @@ def _query(entity: Entity, limit: Any, next_token: Any, **query: Any) -> tuple[l
         raise
     metrics.add_metric(name="ItemsRead", unit=MetricUnit.Count, value=response.get("ScannedCount", 0))
     found = [from_dynamodb(image) for image in response.get("Items", [])]
+    found = [item if items.APP_FIELDS in item else (_read(entity, item["id"]) or item) for item in found]
     return found, _encode_token(response.get("LastEvaluatedKey"))
 
 

@@ -8,6 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from handlers.items import unpacked
 from handlers.tables import from_dynamodb
 from tests.e2e.conftest import create_item, edit_item, row
 
@@ -15,10 +16,10 @@ pytestmark = pytest.mark.e2e
 
 
 def stored_news(stack, news_id: str) -> dict:
-    """The news item as the table holds it now (what every browser will load)."""
+    """The news item as the table holds it now (what every browser will load), fields unpacked."""
     response = stack.dynamodb.get_item(TableName=stack.table_env["TABLE_NEWS"], Key={"id": {"S": news_id}},
                                        ConsistentRead=True)
-    return from_dynamodb(response["Item"])
+    return unpacked(from_dynamodb(response["Item"]))
 
 
 def cached_news(page, news_id: str, field: str):

@@ -66,6 +66,13 @@ def sequence(record: dict) -> str:
 
 
 def stored(item_id: str) -> dict | None:
+    """The platform item as read (`unpacked`)."""
+    row = stored_row(item_id)
+    return items.unpacked(row) if row else None
+
+
+def stored_row(item_id: str) -> dict | None:
+    """The platform item as stored."""
     found = boto3.client("dynamodb").get_item(TableName=NEWS.table_name(), Key={"id": {"S": item_id}},
                                                ConsistentRead=True)
     return from_dynamodb(found["Item"]) if "Item" in found else None
@@ -91,10 +98,17 @@ def test_a_jobs_new_item_becomes_a_listed_and_caught_up_platform_item(bridged):
     assert (item["version"], item["liveList"], item["changeFeed"]) == (1, "news", "news")
     assert item["ownerId"] == item["updatedBy"] == SCHEDULED_JOBS
     assert item["createdAt"] == MORNING_MS and item[LEGACY_WRITTEN_AT] == MORNING_MS
+    # Stored packed, like an API write: the job's fields (and when it wrote them) in one attribute.
+    row_stored = stored_row(row["id"])
+    assert set(row_stored) == {"id", "version", "createdAt", "updatedAt", "ownerId", "updatedBy",
+                               "liveList", "changeFeed", items.APP_FIELDS}
+    assert json.loads(row_stored[items.APP_FIELDS]) == {
+        "title": "Flash national", "category": "national", "duration": 185, LEGACY_WRITTEN_AT: MORNING_MS}
     # The change enters the catch-up feed now, not at the job's (past) time.
     assert item["updatedAt"] >= before
     assert item["duration"] == 185 and item["title"] == "Flash national"
     assert [i["id"] for i in data_of(call("listNews"))["items"]] == [row["id"]]
+    # since: strictly after; the bridge may stamp the item in the very millisecond of `before`.
     [change] = data_of(call("changesSince", entity="news", since=before - 1))["items"]
     assert (change["op"], change["id"], change["version"]) == ("CREATE", row["id"], 1)
 

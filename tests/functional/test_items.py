@@ -12,7 +12,7 @@ from handlers import items
 from handlers.auth import Identity
 from handlers.entities import BY_NAME
 from handlers.errors import Unauthorized, ValidationError
-from handlers.tables import to_dynamodb
+from handlers.tables import from_dynamodb, to_dynamodb
 
 NEWS, CONDUCTORS = BY_NAME["news"], BY_NAME["conductors"]
 NOW = 1_763_451_000_000
@@ -67,8 +67,9 @@ def test_sizes_are_checked_against_both_limits():
 def test_new_item_sets_the_server_fields_and_keeps_client_ids():
     item = items.new_item(NEWS, {"title": "t"}, item_id=1731913200, owner_id="sub-1",
                           updated_by="sub-1", now_ms=NOW)
-    assert item == {"title": "t", "id": "1731913200", "version": 1, "createdAt": NOW, "updatedAt": NOW,
-                    "ownerId": "sub-1", "updatedBy": "sub-1", "liveList": "news", "changeFeed": "news"}
+    assert item == {"appFields": '{"title":"t"}', "id": "1731913200", "version": 1, "createdAt": NOW,
+                    "updatedAt": NOW, "ownerId": "sub-1", "updatedBy": "sub-1", "liveList": "news",
+                    "changeFeed": "news"}
     generated = items.new_item(NEWS, {}, item_id=None, owner_id="u", updated_by="u", now_ms=NOW)["id"]
     assert generated.startswith(f"news-{NOW}-")
     legacy = items.new_item(NEWS, {}, item_id="news-1", owner_id="u", updated_by="u", now_ms=NOW,
@@ -84,7 +85,7 @@ def test_replace_tombstone_restore_life_cycle():
                            updated_by="owner", now_ms=NOW)
     second = items.replaced_item(NEWS, first, {"title": "b", "createdAt": 1, "ownerId": "thief"},
                                  updated_by="editor", now_ms=NOW - 10)  # a clock behind
-    assert second == {"title": "b", "id": "news-1", "createdAt": NOW, "ownerId": "owner",
+    assert second == {"appFields": '{"title":"b"}', "id": "news-1", "createdAt": NOW, "ownerId": "owner",
                       "liveList": "news", "changeFeed": "news", "version": 2,
                       "updatedAt": NOW + 1, "updatedBy": "editor"}
     tomb = items.tombstone(second, updated_by="editor", now_ms=NOW + 5000, retention_days=30)
@@ -136,13 +137,43 @@ def test_an_adoption_versions_lists_and_keeps_what_the_job_dropped():
     api_item = items.new_item(NEWS, {"title": "a"}, item_id="news-1", owner_id="u", updated_by="u", now_ms=NOW)
     sets, removes = items.adoption(NEWS, api_item, {"id": "news-1", "title": "job"}, now_ms=NOW - 5)
     assert sets == {"version": 2, "changeFeed": "news", "liveList": "news", "updatedAt": NOW + 1,
-                    "createdAt": NOW, "ownerId": "u"}
-    assert removes == ["trashList"]
+                    "createdAt": NOW, "ownerId": "u", "appFields": '{"title":"job"}'}
+    assert removes == ["trashList", "title"]  # the job's plain field, packed
     sets, removes = items.adoption(NEWS, None, {"id": "x", "deletedAt": NOW, "updatedBy": "job"}, now_ms=NOW + 9)
     assert (sets["version"], sets["trashList"], sets["createdAt"]) == (1, "news", NOW + 9)
     assert removes == ["liveList"]
     _, removes = items.adoption(NEWS, api_item, {**api_item, "title": "job"}, now_ms=NOW + 9)
-    assert removes == ["trashList", "updatedBy"]  # not u's edit: nobody signed in made it
+    assert removes == ["trashList", "updatedBy", "title"]  # not u's edit: nobody signed in made it
+
+
+def test_a_packed_item_round_trips_to_the_client_unchanged():
+    data = {"title": "Flash", "duration": 45, "volume": 0.75, "hasAudio": True,
+            "sounds": [{"name": "jingle", "duration": 1.5, "tags": ["a", "b"]}],
+            "meta": {"appFields": "an app field of that name is the app's"}, "appFields": "{}",
+            "scheduledDate": "2026-11-24"}
+    for entity in (NEWS, BY_NAME["journals"]):
+        item = items.new_item(entity, data, item_id="i-1", owner_id="u", updated_by="u", now_ms=NOW)
+        # Only what DynamoDB reads stays an attribute (a journal's schedule index key included).
+        assert set(item) - {"id", "version", "createdAt", "updatedAt", "ownerId", "updatedBy",
+                            "liveList", "changeFeed"} == (
+            {"appFields", "scheduledDate"} if entity.scheduled else {"appFields"})
+        stored = from_dynamodb(to_dynamodb(item))  # what a read of the table gives back
+        assert items.to_client(stored) == {**data, "id": "i-1", "version": 1, "createdAt": NOW,
+                                           "updatedAt": NOW, "ownerId": "u", "updatedBy": "u"}
+        assert items.unpacked(stored)["volume"] == Decimal("0.75")  # as DynamoDB numbers read
+
+
+def test_plain_attributes_written_by_a_job_win_over_the_packed_fields():
+    item = items.new_item(NEWS, {"title": "a", "content": "c"}, item_id="news-1", owner_id="u",
+                          updated_by="u", now_ms=NOW)
+    job_set = {**item, "title": "changed by a job"}  # UpdateItem SET title on the packed item
+    assert items.to_client(job_set)["title"] == "changed by a job"
+    assert items.to_client(job_set)["content"] == "c"
+    assert items.plain_fields(NEWS, job_set) == ["title"]
+    job_put = {"id": "flash", "title": "Flash", "appFields": "not JSON"}  # a job's own attribute
+    assert items.to_client(job_put) == job_put and items.plain_fields(NEWS, job_put) == ["title"]
+    sets, _ = items.adoption(NEWS, None, job_put, now_ms=NOW)  # packed with the rest, as a field
+    assert items.to_client({**job_put, **sets})["appFields"] == "not JSON"
 
 
 # What an attacker (or a broken client) sends that DynamoDB, boto3 or the JSON codec cannot carry.

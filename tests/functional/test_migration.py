@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from handlers.entities import BY_NAME, ENTITIES
-from handlers.items import new_item
+from handlers.items import APP_FIELDS, new_item, unpacked
 from handlers.tables import from_dynamodb, to_dynamodb
 from tools import legacy
 from tools.migrate import main
@@ -71,7 +71,12 @@ def migrate(store, tmp_path, *extra, dynamodb=None):
 
 
 def target(entity: str) -> dict[str, dict]:
-    """The migrated table of an entity, by id."""
+    """The migrated table of an entity, by id, each item as read (`unpacked`)."""
+    return {item_id: unpacked(row) for item_id, row in stored_rows(entity).items()}
+
+
+def stored_rows(entity: str) -> dict[str, dict]:
+    """The migrated table of an entity, by id, each item as stored."""
     pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=BY_NAME[entity].table_name())
     return {row["id"]["S"]: from_dynamodb(row) for page in pages for row in page["Items"]}
 
@@ -108,6 +113,13 @@ def test_first_run_migrates_every_legacy_shape_and_leaves_the_sources_untouched(
     # 16 rows of one Flash Info id → one item, the most recently updated row (the 10th edition).
     flash = news["flash-info-natio-permanent"]
     assert flash["content"] == "Édition 10 du flash national."
+    # Stored packed: DynamoDB's own attributes on top, the app's fields in one JSON attribute.
+    for entity in ENTITIES:
+        for row in stored_rows(entity.name).values():
+            assert set(row) - {"id", "version", "createdAt", "updatedAt", "ownerId", "updatedBy",
+                               "liveList", "changeFeed", "scheduledDate"} == {APP_FIELDS}, row
+    assert json.loads(stored_rows("news")["flash-info-natio-permanent"][APP_FIELDS])["content"] == (
+        "Édition 10 du flash national.")
     assert flash["version"] == 1 and flash["updatedAt"] == 1731000000000 + 9 * 3600_000 + 999_999_000
     flash_duplicates = next(d for d in report["duplicates"] if d["id"] == "flash-info-natio-permanent")
     assert len(flash_duplicates["dropped"]) == 15
@@ -217,7 +229,7 @@ def test_an_item_newer_in_the_target_is_kept_and_an_older_one_is_replaced(legacy
     counts = report["entities"]["news"]
     assert counts["skipped_newer"] == 1 and counts["updated"] == 1
     stored = target("news")
-    assert stored["news-1731950000000"] == edited_since
+    assert stored_rows("news")["news-1731950000000"] == edited_since
     kto = stored["kto-invite-matinale-permanent"]
     assert kto["title"] == "L'invité de la matinale (KTO)" and kto["version"] == 2
     assert kto["ownerId"] == "someone" and kto["updatedAt"] == 1731500000000

@@ -159,6 +159,13 @@ def _get(entity, item_id):
     return from_dynamodb(found["Item"]) if "Item" in found else None
 
 
+def _fields(entity, item_id):
+    """The stored item as readers see it (packed fields spread, plain attributes winning)."""
+    from handlers.items import unpacked
+
+    return unpacked(_get(entity, item_id))
+
+
 def _job_writes(entity, item):
     """A scheduled job's PutItem straight into the table, as the Flash Info jobs do."""
     import boto3
@@ -206,7 +213,8 @@ def test_a_job_replacing_an_api_item_gets_the_next_version_its_owner_and_creatio
     adopted = _get(NEWS, created["id"])
     assert adopted["version"] == edited["version"] + 1 == 3
     assert (adopted["ownerId"], adopted["createdAt"]) == ("journalist-1", created["createdAt"])
-    assert adopted["updatedAt"] > edited["updatedAt"] and adopted["title"] == "Invité du jour (job)"
+    assert adopted["updatedAt"] > edited["updatedAt"]
+    assert _fields(NEWS, created["id"])["title"] == "Invité du jour (job)"
     # An editor still on version 2 is told, not allowed to overwrite the job's text.
     stale = error_of(call("updateNews", editor, input={"id": created["id"], "expectedVersion": 2,
                                                        "data": json.dumps({"title": "mine"})}))
@@ -228,9 +236,31 @@ def test_a_jobs_partial_update_bumps_the_version_and_forgets_the_last_editor(tab
     assert after["version"] == 1  # the job did not version its write
     assert failed(publisher.handler(batch(record(NEWS, "MODIFY", before, after)), CONTEXT)) == []
     adopted = _get(NEWS, created["id"])
-    assert (adopted["version"], adopted["title"]) == (2, "Sport (résultats)")
+    assert (adopted["version"], _fields(NEWS, created["id"])["title"]) == (2, "Sport (résultats)")
     assert "updatedBy" not in adopted and adopted["ownerId"] == "journalist-1"
+    # Packed again: the job's plain attribute moved into the app fields, over the older title.
+    assert "title" not in adopted and json.loads(adopted["appFields"]) == {"title": "Sport (résultats)"}
     assert fake_appsync.changes() == []
+
+
+def test_a_job_writing_the_same_field_again_before_its_adoption_is_adopted_from_the_later_write(
+        tables, fake_appsync):
+    import boto3
+
+    job_item = {"id": "flash-info-natio-permanent", "title": "Flash de 6 h", "category": "national"}
+    _job_writes(NEWS, job_item)
+    first = _get(NEWS, job_item["id"])
+    boto3.client("dynamodb").update_item(  # the job's next write, before the publisher ran
+        TableName=NEWS.table_name(), Key={"id": {"S": job_item["id"]}},
+        UpdateExpression="SET title = :t", ExpressionAttributeValues={":t": {"S": "Flash de 7 h"}})
+    second = _get(NEWS, job_item["id"])
+    # The first record's adoption would pack "Flash de 6 h" over the later write: it stands down.
+    assert failed(publisher.handler(batch(record(NEWS, "INSERT", None, first)), CONTEXT)) == []
+    assert _get(NEWS, job_item["id"]) == second
+    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", first, second)), CONTEXT)) == []
+    adopted = _get(NEWS, job_item["id"])
+    assert adopted["version"] == 1 and "title" not in adopted
+    assert _fields(NEWS, job_item["id"])["title"] == "Flash de 7 h"
 
 
 def test_an_adoption_replayed_or_overtaken_by_a_purge_writes_nothing(tables, fake_appsync):

@@ -301,6 +301,39 @@ def test_list_pages_over_more_than_one_megabyte_return_every_item_newest_first(t
     assert seen == [f"news-{n}" for n in range(399, -1, -1)]
 
 
+def test_lists_read_only_what_clients_get_and_items_stored_flat_whole(tables, monkeypatch):
+    news = BY_NAME["news"]
+    create(news, {"title": "packed", "category": "local"}, "news-1")
+    # An item stored one attribute per field (before packing) stays listed with its fields.
+    flat = {"id": "news-0", "title": "flat", "content": "c", "version": 3, "createdAt": 1, "updatedAt": 2,
+            "ownerId": "journalist-1", "liveList": "news", "changeFeed": "news"}
+    boto3.client("dynamodb").put_item(TableName=news.table_name(), Item=to_dynamodb(flat))
+    from handlers import resolver
+
+    queries = []
+    original = resolver.dynamodb
+
+    def recording():
+        client = original()
+        query = client.query
+
+        def recorded(**request):
+            queries.append(request)
+            return query(**request)
+
+        return types.SimpleNamespace(query=recorded, get_item=client.get_item)
+
+    monkeypatch.setattr(resolver, "dynamodb", recording)
+    listed = data_of(call("listNews", JOURNALIST))["items"]
+    assert [(json.loads(i["data"])["title"], i["version"]) for i in listed] == [("packed", 1), ("flat", 3)]
+    assert json.loads(listed[1]["data"]) == {key: value for key, value in flat.items()
+                                             if key not in ("liveList", "changeFeed")}
+    [query] = queries
+    read = {query["ExpressionAttributeNames"][name] for name in query["ProjectionExpression"].split(", ")}
+    assert read == {"id", "appFields", "version", "createdAt", "updatedAt", "ownerId", "updatedBy",
+                    "deletedAt"}  # no index attribute
+
+
 def test_changes_since_returns_changes_after_a_time_oldest_first_tombstones_included(tables):
     news = BY_NAME["news"]
     first = create(news, {"title": "a"}, "news-1")
