@@ -383,13 +383,14 @@ export class StorageDynamoDB extends EventTarget {
   async settleConflict(entity, base, mine, theirs) {
     if (theirs?.deletedAt) this.replica.remove(entity.name, mine.id, theirs.version);
     else if (theirs) this.replica.accept(entity.name, theirs);
+    // What the `conflict` event and the SaveConflict carry, whatever the case.
+    const conflict = (detail) => {
+      const full = { type: entity.name, id: mine.id, mine, theirs, base, ...detail };
+      this.emit('conflict', full);
+      return new SaveConflict(full);
+    };
     if (!theirs || theirs.deletedAt) {
-      const detail = {
-        type: entity.name,
-        id: mine.id,
-        mine,
-        theirs,
-        base,
+      throw conflict({
         conflicts: [],
         // Deleted meanwhile: 'mine' brings the item back with my version, 'theirs' accepts
         // the deletion (resolves null).
@@ -407,18 +408,11 @@ export class StorageDynamoDB extends EventTarget {
             return this.write(entity, { ...mine, id: newId(entity) }, undefined);
           }
         },
-      };
-      this.emit('conflict', detail);
-      throw new SaveConflict(detail);
+      });
     }
     const result = threeWayMerge(base, mine, theirs);
     if (result.conflicts.length === 0) return this.write(entity, result.merged, theirs.version);
-    const detail = {
-      type: entity.name,
-      id: mine.id,
-      mine,
-      theirs,
-      base,
+    throw conflict({
       merged: result.merged,
       conflicts: result.conflicts,
       // 'mine' or 'theirs' for every conflicting field, {path: 'mine'|'theirs'} field by field,
@@ -437,9 +431,7 @@ export class StorageDynamoDB extends EventTarget {
           decision?.id === mine.id ? { ...decision, version: theirs.version } : applyResolution(result, choices);
         return this.saveItem(entity.name, resolved);
       },
-    };
-    this.emit('conflict', detail);
-    throw new SaveConflict(detail);
+    });
   }
 
   /** Soft delete: a tombstone others see disappear, restorable from the trash. Resolves
