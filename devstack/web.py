@@ -2,7 +2,8 @@
 AppSync and the AWS endpoints the browser calls:
 
 - `/` and the built frontend (`frontend/dist`) with the CDN's cache headers: `no-cache` for
-  HTML and `config.json`, `immutable` for content-hashed `assets/*`, 5 minutes otherwise;
+  HTML and `config.json`, `immutable` for content-hashed `assets/*`, 5 minutes otherwise
+  (infra/cache_rules.py, the rule the CDN upload uses);
   a placeholder page until `make frontend` has built it;
 - `/config.json` generated from the stack's own endpoints;
 - `/media/<path>`: the media bucket's `media/<path>`, 404 when missing (never `index.html`);
@@ -38,10 +39,10 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from devstack.gateway import Gateway
 from devstack.identity import Caller, HttpRequest, Unauthenticated
 from devstack.realtime import Realtime
+from infra.cache_rules import NO_CACHE, SHORT_LIVED, cache_control
 from infra.security_headers import media_headers, site_headers
-from infra.station_app import (
-    IMMUTABLE, INDEX, NO_CACHE, SHORT_LIVED, StationAppError, station_file,
-)
+from infra.station_app import INDEX, StationAppError, station_file
+
 # Headers that describe one hop of a connection, never forwarded by a proxy.
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -56,14 +57,6 @@ PLACEHOLDER = """<!doctype html>
 <p>The frontend is not built yet: run <code>make frontend</code> (or <code>make dev</code>),
 then reload. The API is up at <code>/graphql</code>; see <code>/config.json</code>.</p>
 </body></html>"""
-
-
-def cache_control(relative_path: str) -> str:
-    if relative_path.endswith(".html") or relative_path == "config.json":
-        return NO_CACHE
-    if relative_path.startswith("assets/"):
-        return IMMUTABLE
-    return SHORT_LIVED
 
 
 class Site:

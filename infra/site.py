@@ -1,9 +1,6 @@
 """The built frontend as S3 objects, each with the content type and cache policy it needs.
 
-Why the cache headers matter (DOMAIN.md): the old distribution cached everything for a day, so
-users ran stale code. Now the app shell (`index.html`, `config.json`) is `no-cache` (the browser
-and CloudFront revalidate every time), content-hashed bundles are immutable (a new build has
-new names), and anything else lives at most five minutes.
+How each file is cached and typed: infra/cache_rules.py (the rule the local stack serves too).
 
 `config.json` is not part of the build: it is written here from the stack's outputs, so the
 frontend never carries an id of its own.
@@ -14,40 +11,13 @@ stack names its folder (infra/station_app.py lists its files, `index.html` swapp
 from __future__ import annotations
 
 import json
-import mimetypes
-import re
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-CONFIG_FILE = "config.json"
-NO_CACHE = "no-cache"
-IMMUTABLE = "public, max-age=31536000, immutable"
-SHORT_LIVED = "public, max-age=300"
-
-# A content-hashed bundle under assets/: `<name>-<hash>.<ext>`, the hash being esbuild's (8
-# upper-case base32 characters, frontend/build.mjs) or a hex digest. Not any 8-letter word:
-# `assets/app-settings.js` is not hashed and must not be cached for a year.
-HASHED_ASSET = re.compile(r"^assets/(.+/)?[^/]+-(?:[A-Z0-9]{8}|[0-9a-f]{8,})\.[A-Za-z0-9]+$")
-
-# Types the browser must get exactly (module scripts are refused with a wrong type); the rest
-# comes from the standard table.
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json; charset=utf-8",
-    ".map": "application/json; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".webmanifest": "application/manifest+json",
-    ".woff2": "font/woff2",
-    ".mp3": "audio/mpeg",
-    ".txt": "text/plain; charset=utf-8",
-}
-
+from infra.cache_rules import CONFIG_FILE, cache_control, content_type
 
 # One file to publish: (key, body (a file, or bytes rewritten at upload), content type, cache control).
 SiteFile = tuple[str, bytes | Path, str, str]
@@ -55,19 +25,6 @@ SiteFile = tuple[str, bytes | Path, str, str]
 
 class SiteNotBuilt(RuntimeError):
     """The frontend build output is missing: nothing to deploy."""
-
-
-def content_type(key: str) -> str:
-    suffix = Path(key).suffix.lower()
-    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
-
-
-def cache_control(key: str) -> str:
-    if key.endswith(".html") or key == CONFIG_FILE:
-        return NO_CACHE
-    if HASHED_ASSET.match(key):
-        return IMMUTABLE
-    return SHORT_LIVED
 
 
 def site_files(site_dir: Path) -> list[str]:

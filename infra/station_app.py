@@ -16,19 +16,14 @@ from __future__ import annotations
 
 import html
 import json
-import mimetypes
 import re
 from pathlib import Path
+
+from infra.cache_rules import CONFIG_FILE, IMMUTABLE, NO_CACHE, SHORT_LIVED, content_type
 
 LEGACY_STORAGE_SCRIPT = "js/core/storage-dynamodb-v2.js"
 BUNDLE_KEY = "station"  # frontend/dist/assets.json key of the classic storage bundle
 INDEX = "index.html"
-# Written by the platform beside the app (the stack's endpoints).
-CONFIG_FILE = "config.json"
-
-NO_CACHE = "no-cache"
-IMMUTABLE = "public, max-age=31536000, immutable"
-SHORT_LIVED = "public, max-age=300"
 
 # The whole <script> element loading the old storage, wherever the folder is rooted
 # (`js/core/…`, `./js/core/…`, `/js/core/…`) and with any cache-busting query (`?v=3`).
@@ -68,13 +63,6 @@ def bundle_src(dist_dir: Path) -> str:
             f"{manifest} names no {BUNDLE_KEY!r} bundle (the storage bundle for the station's "
             "app): run `make frontend`"
         ) from None
-
-
-def content_type(key: str) -> str:
-    guessed = mimetypes.guess_type(key)[0] or "application/octet-stream"
-    if guessed.startswith("text/") or guessed in ("application/javascript", "application/json"):
-        return f"{guessed}; charset=utf-8"
-    return guessed
 
 
 def station_file(app_dir: Path, dist_dir: Path, key: str) -> tuple[bytes | Path, str, str] | None:
