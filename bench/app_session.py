@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 import tests.conftest  # noqa: E402,F401  (fake AWS credentials: everything goes to the stack's moto)
 
 os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # the handlers' metric lines would drown the figures
-from handlers.entities import BY_NAME  # noqa: E402
+from newsroom.entities import BY_NAME  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _built_frontend, sign_in  # noqa: E402
 from tests.e2e.newsroom_data import seed  # noqa: E402
 

@@ -51,7 +51,7 @@ def burst(news) -> list[list[dict]]:
 
 def main() -> None:
     from handlers import invalidator
-    from handlers.entities import BY_NAME
+    from newsroom.entities import BY_NAME
     from stream_records import CONTEXT, batch, cloudfront_distribution, invalidations
 
     with local_aws("bench-invalidation"):

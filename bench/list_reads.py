@@ -61,8 +61,8 @@ def local_aws(prefix: str = "bench"):
 
 def fill(client, news) -> int:
     """10,000 news of about 2 KB, every fifth one a tombstone; returns the live count."""
-    from handlers import items
-    from handlers.tables import to_dynamodb
+    from newsroom import items
+    from newsroom.aws import to_dynamodb
 
     live, batch = 0, []
     for n in range(ITEMS):
@@ -83,7 +83,7 @@ def fill(client, news) -> int:
 def through_resolver(field: str, kept=lambda item: True, **arguments) -> tuple[int, int, int]:
     """Page a list field to completion through the resolver Lambda; count what DynamoDB read
     and the items `kept` (what the caller shows)."""
-    from handlers.tables import dynamodb
+    from newsroom.aws import dynamodb
 
     sys.path.insert(0, str(ROOT / "tests" / "functional"))
     from appsync_calls import call, identity
@@ -128,7 +128,7 @@ def scan_and_filter(client, news) -> tuple[int, int, int, int]:
 
 
 def main() -> None:
-    from handlers.entities import BY_NAME
+    from newsroom.entities import BY_NAME
 
     news = BY_NAME["news"]
     with local_aws("bench-list") as client:

@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 import tests.conftest  # noqa: E402,F401  (fake AWS credentials: everything goes to the stack's moto)
 
 os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # the handlers' metric lines would drown the figures
-from handlers.entities import BY_NAME  # noqa: E402
-from handlers.items import to_client  # noqa: E402
-from handlers.tables import to_dynamodb  # noqa: E402
+from newsroom.entities import BY_NAME  # noqa: E402
+from newsroom.items import to_client  # noqa: E402
+from newsroom.aws import to_dynamodb  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _built_frontend, sign_in  # noqa: E402
 from tests.e2e.newsroom_data import BATCH, seed  # noqa: E402
 

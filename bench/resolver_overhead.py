@@ -51,9 +51,9 @@ def _per_call(run, count: int) -> float:
 def warm_overhead() -> dict[str, tuple[float, float]]:
     """Median seconds per call (resolver, bare boto3) for a write and a read."""
     from appsync_calls import call, identity
-    from handlers import items
-    from handlers.entities import BY_NAME
-    from handlers.tables import to_dynamodb
+    from newsroom import items
+    from newsroom.entities import BY_NAME
+    from newsroom.aws import to_dynamodb
 
     news, caller = BY_NAME["news"], identity("journalist-1", "journalists")
     import boto3

@@ -42,7 +42,7 @@ from graphql.language.ast import SelectionSetNode
 
 from devstack import invoke
 from devstack.identity import IAM, USER_POOL, Caller
-from handlers.entities import BY_TYPE, ENTITIES
+from newsroom.entities import BY_TYPE, ENTITIES
 from infra import appsync_schema
 
 PUBLISH = "publish"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from handlers.entities import ENTITIES
+from newsroom.entities import ENTITIES
 
 if TYPE_CHECKING:
     from devstack.stack import Stack

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.entities import ENTITIES, PRESENCE, TTL_ATTRIBUTE, Entity
+from newsroom.entities import ENTITIES, PRESENCE, TTL_ATTRIBUTE, Entity
 
 
 def _entity_table_spec(entity: Entity, table_name: str) -> dict[str, Any]:

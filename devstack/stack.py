@@ -42,7 +42,7 @@ from devstack.identity import Credentials, UserPoolVerifier, authenticate
 from devstack.realtime import Realtime
 from devstack.streams import Consumer, StreamPollers
 from devstack.web import Site
-from handlers.entities import ENTITIES
+from newsroom.entities import ENTITIES
 from infra.station_app import station_files
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,14 +3,14 @@
 The station's jobs (Flash Info downloader, KTO morning recorder, RSS imports) keep writing into
 the legacy table `saint-esprit-news`, keyed `(id, createdAt)`, after the cut-over. This function
 consumes that table's stream and applies the migration's own rule to each row
-(handlers.legacy.carry_over): the row becomes a complete platform item (version, index
+(newsroom.legacy.carry_over): the row becomes a complete platform item (version, index
 attributes, owner), written with a conditional PutItem. That write is a record of the platform
 table's stream like any API write, so the publisher publishes it and the invalidator
 invalidates it: the item is listed, caught up and pushed to every open newsroom.
 
 - When the job wrote the row: its `updatedAt`, else the stream's time of the write. A row
   replaces the platform item only if written after the item's last write
-  (handlers.legacy.last_written): a journalist's edit made after the job's write stays until the
+  (newsroom.legacy.last_written): a journalist's edit made after the job's write stays until the
   job writes that item again. A row whose fields the platform already holds writes nothing, so
   replays (retried batches, a stream read from its start) write nothing.
 - Duplicates: every row of one id lands on the same platform item (keyed by id alone); the most
@@ -40,16 +40,16 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from handlers import items
-from handlers.entities import BY_NAME, Entity
-from handlers.errors import ValidationError
-from handlers.legacy import SCHEDULED_JOBS, carry_over
-from handlers.observability import MetricUnit, logger, metrics, tracer
-from handlers.tables import dynamodb, from_dynamodb
+from newsroom import items
+from newsroom.entities import BY_NAME, Entity
+from newsroom.errors import ValidationError
+from newsroom.legacy import SCHEDULED_JOBS, carry_over
+from newsroom.observability import MetricUnit, logger, metrics, tracer
+from newsroom.aws import dynamodb, from_dynamodb
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
-# The metric each outcome of handlers.legacy.carry_over counts under.
+# The metric each outcome of newsroom.legacy.carry_over counts under.
 OUTCOME_METRICS = {
     "created": "LegacyWritesCarried",
     "updated": "LegacyWritesCarried",

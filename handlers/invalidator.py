@@ -23,10 +23,10 @@ from urllib.parse import quote, urlsplit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from handlers.items import unpacked
-from handlers.observability import MetricUnit, logger, metrics, tracer
-from handlers.streams import StreamChange
-from handlers.tables import client
+from newsroom.items import unpacked
+from newsroom.observability import MetricUnit, logger, metrics, tracer
+from newsroom.streams import StreamChange
+from newsroom.aws import client
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 

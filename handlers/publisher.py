@@ -9,7 +9,7 @@ without `item`, so clients refetch it. A record that could not be published is r
 A write made outside the API (the scheduled Flash Info jobs write straight into the tables) is
 first adopted: one conditional UpdateItem gives it what API writes carry (the next version, the
 index attributes that put it in lists and in the catch-up feed, the owner and creation time of
-the item it replaced) and packs the fields it wrote as plain attributes (handlers.items
+the item it replaced) and packs the fields it wrote as plain attributes (newsroom.items
 `packed`: stored like an API write). That update is itself a stream record, published like any API write, so
 subscribers get the item once, with a version their checks accept.
 """
@@ -29,10 +29,10 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from handlers import items
-from handlers.observability import MetricUnit, logger, metrics, tracer
-from handlers.streams import StreamChange
-from handlers.tables import dynamodb, to_dynamodb
+from newsroom import items
+from newsroom.observability import MetricUnit, logger, metrics, tracer
+from newsroom.streams import StreamChange
+from newsroom.aws import dynamodb, to_dynamodb
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 

@@ -24,11 +24,11 @@ from typing import Any, Callable
 
 from aws_lambda_powertools.event_handler import AppSyncResolver
 
-from handlers import items
-from handlers.items import now_ms
-from handlers.observability import MetricUnit, logger, metrics, tracer
-from handlers.auth import Identity
-from handlers.entities import (
+from newsroom import items
+from newsroom.items import now_ms
+from newsroom.observability import MetricUnit, logger, metrics, tracer
+from newsroom.auth import Identity
+from newsroom.entities import (
     BY_NAME,
     ENTITIES,
     FEED_INDEX,
@@ -38,7 +38,7 @@ from handlers.entities import (
     TRASH_INDEX,
     Entity,
 )
-from handlers.errors import (
+from newsroom.errors import (
     ApiError,
     ConflictError,
     NotFoundError,
@@ -46,7 +46,7 @@ from handlers.errors import (
     failure,
     success,
 )
-from handlers.tables import dynamodb, from_dynamodb, to_dynamodb
+from newsroom.aws import dynamodb, from_dynamodb, to_dynamodb
 
 DEFAULT_LIMIT = 100
 # How long a tombstone stays restorable before DynamoDB's TTL purges it (a stack setting).

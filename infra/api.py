@@ -16,8 +16,8 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from handlers.auth import GROUPS
-from handlers.entities import BY_NAME, BY_TYPE, PRESENCE
+from newsroom.auth import GROUPS
+from newsroom.entities import BY_NAME, BY_TYPE, PRESENCE
 from infra import appsync_schema
 from infra.iam import assume_role_policy, policy_document, statement, xray_statement
 

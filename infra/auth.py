@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from handlers.auth import ADMINS, GROUPS, JOURNALISTS, VOLUNTEERS
+from newsroom.auth import ADMINS, GROUPS, JOURNALISTS, VOLUNTEERS
 
 GROUP_DESCRIPTIONS = {
     ADMINS: "Read and write everything; restore and purge deleted items; clear edit locks",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from handlers.entities import ENTITIES, PRESENCE, TTL_ATTRIBUTE, Entity
+from newsroom.entities import ENTITIES, PRESENCE, TTL_ATTRIBUTE, Entity
 
 
 @dataclass

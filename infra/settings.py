@@ -13,8 +13,8 @@ from typing import Any
 
 import pulumi
 
-from handlers.auth import GROUPS
-from handlers.entities import BY_NAME
+from newsroom.auth import GROUPS
+from newsroom.entities import BY_NAME
 from infra.station_app import StationAppError, station_files
 
 PROJECT = "saint-esprit"

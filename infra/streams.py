@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from handlers.entities import BY_NAME, PRESENCE
+from newsroom.entities import BY_NAME, PRESENCE
 from infra import iam
 
 LAMBDA_RUNTIME = "python3.13"

@@ -13,7 +13,7 @@ import argparse
 import math
 from dataclasses import dataclass, replace
 
-from handlers.entities import ENTITIES, FEED_INDEX, TRASH_INDEX
+from newsroom.entities import ENTITIES, FEED_INDEX, TRASH_INDEX
 from infra.api import XRAY_SAMPLING_RATE
 
 # The storage module asks for this many items per entity and page (frontend/src/operations.js).

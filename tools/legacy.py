@@ -15,9 +15,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from handlers.entities import ENTITIES
-from handlers.items import epoch_ms
-from handlers.tables import from_dynamodb
+from newsroom.entities import ENTITIES
+from newsroom.items import epoch_ms
+from newsroom.aws import from_dynamodb
 
 # Where each entity's list lives in a legacy user document. The oldest documents say `conductor`.
 DOCUMENT_LISTS = {

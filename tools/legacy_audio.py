@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from handlers.errors import ValidationError
-from handlers.items import EMBEDDED_AUDIO_FIELD
+from newsroom.errors import ValidationError
+from newsroom.items import EMBEDDED_AUDIO_FIELD
 
 MIGRATED_PREFIX = "media/audio/migrated/"
 _DATA_URL = re.compile(r"^\s*data:(audio/[\w.+-]+)[^,]*?;base64,(.*)$", re.IGNORECASE | re.DOTALL)

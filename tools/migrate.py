@@ -5,8 +5,8 @@
 
 Sources (only read, never modified): the old per-user S3 documents `users/{user}/data.json` and
 the current DynamoDB tables keyed `(id, createdAt)`. Target: the tables named by the `TABLE_*`
-environment variables (handlers.entities), written through the resolver's own rules
-(handlers.items: normalisation, versions, owner; handlers.legacy: when a row replaces an item,
+environment variables (newsroom.entities), written through the resolver's own rules
+(newsroom.items: normalisation, versions, owner; newsroom.legacy: when a row replaces an item,
 shared with the bridge that keeps carrying the scheduled jobs' writes), so a migrated item is
 exactly what the API would have stored.
 
@@ -31,10 +31,10 @@ from typing import Any, Iterable, TextIO
 
 import boto3
 
-from handlers.entities import BY_NAME, ENTITIES
-from handlers.errors import ValidationError
-from handlers.items import client_id
-from handlers.legacy import carry_over, refuse_tombstone
+from newsroom.entities import BY_NAME, ENTITIES
+from newsroom.errors import ValidationError
+from newsroom.items import client_id
+from newsroom.legacy import carry_over, refuse_tombstone
 from tools import preflight
 from tools.legacy import (
     Duplicate,

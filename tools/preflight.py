@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.entities import BY_NAME, ENTITIES, LIVE_INDEX
+from newsroom.entities import BY_NAME, ENTITIES, LIVE_INDEX
 from tools.legacy import DEFAULT_TABLES
 from tools.owners import OwnerDirectory
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from handlers.tables import to_dynamodb
+from newsroom.aws import to_dynamodb
 from newsroom_calls import LIST_NEWS, ON_NEWS
 
 # Stream poll, bridge, platform stream poll, publish: well within this.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from devstack import invoke
-from handlers.errors import ConflictError, NotFoundError, ValidationError, failure, success
+from newsroom.errors import ConflictError, NotFoundError, ValidationError, failure, success
 
 ROOT = Path(__file__).resolve().parents[2]
 INVOKE_JS = ROOT / "infra" / "resolvers" / "invoke.js"

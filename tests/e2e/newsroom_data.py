@@ -1,5 +1,5 @@
 """Realistic newsroom items written straight into the local stack's tables, in their stored
-form (handlers.items.new_item: the same indexes and system fields as an API write), many at a
+form (newsroom.items.new_item: the same indexes and system fields as an API write), many at a
 time: the e2e load test and bench/load.py fill the tables this way.
 """
 from __future__ import annotations
@@ -8,9 +8,9 @@ import time
 from itertools import islice
 from typing import Iterator
 
-from handlers.entities import BY_NAME
-from handlers.items import new_item
-from handlers.tables import to_dynamodb
+from newsroom.entities import BY_NAME
+from newsroom.items import new_item
+from newsroom.aws import to_dynamodb
 
 # DynamoDB takes at most 25 writes per BatchWriteItem.
 BATCH = 25

@@ -8,8 +8,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from handlers.items import unpacked
-from handlers.tables import from_dynamodb
+from newsroom.items import unpacked
+from newsroom.aws import from_dynamodb
 from tests.e2e.conftest import create_item, edit_item, row
 
 pytestmark = pytest.mark.e2e
@@ -149,7 +149,7 @@ def test_an_offline_edit_that_collides_waits_for_a_decision_and_the_choice_settl
     assert simon.evaluate("window.Storage.outbox.decisions.length") == 0
 
 def test_presence_appears_live_warns_before_editing_and_expires_when_the_browser_dies(signed_in_page, stack, monkeypatch):
-    from handlers import presence
+    from newsroom import presence
 
     # Announcements last 90 s and browsers renew them every 60 s; a short life here lets the
     # test watch one lapse after the editor's browser is gone (the stack runs in this process).

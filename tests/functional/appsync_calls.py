@@ -78,7 +78,7 @@ def dump_tables() -> dict[str, list]:
     prove that a refused call changed nothing. A test helper: the handlers never scan."""
     import boto3
 
-    from handlers.entities import ENTITIES
+    from newsroom.entities import ENTITIES
 
     client = boto3.client("dynamodb")
     dump = {}
@@ -92,8 +92,8 @@ def seed(entity, item_id: str, owner: str, *, deleted: bool = False, **fields: A
     """Store an item as the API would have (optionally as a tombstone) without calling it."""
     import boto3
 
-    from handlers import items
-    from handlers.tables import to_dynamodb
+    from newsroom import items
+    from newsroom.aws import to_dynamodb
 
     item = items.new_item(entity, {"title": item_id, **fields}, item_id=item_id, owner_id=owner,
                           updated_by=owner, now_ms=1_763_451_000_000)

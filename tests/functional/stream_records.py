@@ -7,9 +7,9 @@ import itertools
 from typing import Any
 
 from appsync_calls import LambdaContext, event_fixture
-from handlers import items
-from handlers.entities import Entity
-from handlers.tables import to_dynamodb
+from newsroom import items
+from newsroom.entities import Entity
+from newsroom.aws import to_dynamodb
 
 _sequence = itertools.count(200000000000000000000001)
 
@@ -52,7 +52,7 @@ CONTEXT = LambdaContext(function_name="saint-esprit-stream")
 def name_tables(monkeypatch) -> None:
     """TABLE_* variables naming the tables the records come from (the stream consumers only
     read the names: no table is needed)."""
-    from handlers.entities import ENTITIES
+    from newsroom.entities import ENTITIES
 
     for entity in ENTITIES:
         monkeypatch.setenv(entity.table_env, f"saint-esprit-test-{entity.name}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appsync_calls import call, dump_tables, identity, seed
-from handlers.entities import BY_NAME
+from newsroom.entities import BY_NAME
 
 NEWS = BY_NAME["news"]
 CALLERS = {

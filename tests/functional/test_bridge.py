@@ -13,10 +13,11 @@ import boto3
 import pytest
 
 from appsync_calls import LambdaContext, call, data_of, event_fixture, identity
-from handlers import bridge, items
-from handlers.entities import BY_NAME
-from handlers.legacy import LEGACY_WRITTEN_AT, SCHEDULED_JOBS
-from handlers.tables import from_dynamodb, to_dynamodb
+from newsroom import items
+from handlers import bridge
+from newsroom.entities import BY_NAME
+from newsroom.legacy import LEGACY_WRITTEN_AT, SCHEDULED_JOBS
+from newsroom.aws import from_dynamodb, to_dynamodb
 
 NEWS = BY_NAME["news"]
 LEGACY_TABLE = "saint-esprit-news"

@@ -8,8 +8,8 @@ import base64
 import json
 
 from handlers import invalidator, publisher
-from handlers.entities import BY_NAME
-from handlers.streams import StreamChange
+from newsroom.entities import BY_NAME
+from newsroom.streams import StreamChange
 from stream_records import CONTEXT, batch, failed, name_tables, record, stored
 from test_invalidator import MEDIA, distribution, invalidated  # noqa: F401 (fixture)
 from test_publisher import appsync, fake_appsync  # noqa: F401 (fixtures)

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import invalidator
-from handlers.entities import BY_NAME
+from newsroom.entities import BY_NAME
 from stream_records import (
     CONTEXT, batch, cloudfront_distribution, failed, invalidations, name_tables, record, stored,
 )

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from handlers import items
-from handlers.auth import Identity
-from handlers.entities import BY_NAME
-from handlers.errors import Unauthorized, ValidationError
-from handlers.tables import from_dynamodb, to_dynamodb
+from newsroom import items
+from newsroom.auth import Identity
+from newsroom.entities import BY_NAME
+from newsroom.errors import Unauthorized, ValidationError
+from newsroom.aws import from_dynamodb, to_dynamodb
 
 NEWS, CONDUCTORS = BY_NAME["news"], BY_NAME["conductors"]
 NOW = 1_763_451_000_000

@@ -11,9 +11,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from handlers.entities import BY_NAME, ENTITIES
-from handlers.items import APP_FIELDS, new_item, unpacked
-from handlers.tables import from_dynamodb, to_dynamodb
+from newsroom.entities import BY_NAME, ENTITIES
+from newsroom.items import APP_FIELDS, new_item, unpacked
+from newsroom.aws import from_dynamodb, to_dynamodb
 from tools import legacy
 from tools.migrate import main
 

@@ -8,7 +8,7 @@ import json
 import boto3
 import pytest
 
-from handlers.entities import ENTITIES
+from newsroom.entities import ENTITIES
 from test_migration import FIXTURES, bucket_contents, legacy_store, migrate  # noqa: F401
 from tools.migrate import main
 

@@ -6,12 +6,12 @@ import time
 import boto3
 import pytest
 
-from handlers import presence
-from handlers.auth import Identity
-from handlers.entities import BY_NAME, PRESENCE
-from handlers.errors import Unauthorized, ValidationError
-from handlers.items import new_item
-from handlers.tables import to_dynamodb
+from newsroom import presence
+from newsroom.auth import Identity
+from newsroom.entities import BY_NAME, PRESENCE
+from newsroom.errors import Unauthorized, ValidationError
+from newsroom.items import new_item
+from newsroom.aws import to_dynamodb
 
 CLARA = Identity("sub-clara", "clarabert", frozenset({"journalists"}), "Clara Bert")
 SIMON = Identity("sub-simon", "simonmarty", frozenset({"journalists"}), "Simon Marty")

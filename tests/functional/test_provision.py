@@ -1,6 +1,6 @@
 import boto3
 
-from handlers.entities import ENTITIES, LIVE_INDEX
+from newsroom.entities import ENTITIES, LIVE_INDEX
 
 
 def test_every_entity_gets_a_streamed_table_with_its_indexes(tables):

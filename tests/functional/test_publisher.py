@@ -11,7 +11,7 @@ import pytest
 from graphql import execute_sync, parse, validate
 
 from handlers import publisher
-from handlers.entities import BY_NAME
+from newsroom.entities import BY_NAME
 from infra.appsync_schema import load
 from stream_records import CONTEXT, batch, failed, name_tables, record, stored
 
@@ -153,7 +153,7 @@ def test_a_record_from_an_unknown_table_fails_alone(appsync):
 def _get(entity, item_id):
     import boto3
 
-    from handlers.tables import from_dynamodb
+    from newsroom.aws import from_dynamodb
 
     found = boto3.client("dynamodb").get_item(TableName=entity.table_name(), Key={"id": {"S": item_id}})
     return from_dynamodb(found["Item"]) if "Item" in found else None
@@ -161,7 +161,7 @@ def _get(entity, item_id):
 
 def _fields(entity, item_id):
     """The stored item as readers see it (packed fields spread, plain attributes winning)."""
-    from handlers.items import unpacked
+    from newsroom.items import unpacked
 
     return unpacked(_get(entity, item_id))
 
@@ -170,7 +170,7 @@ def _job_writes(entity, item):
     """A scheduled job's PutItem straight into the table, as the Flash Info jobs do."""
     import boto3
 
-    from handlers.tables import to_dynamodb
+    from newsroom.aws import to_dynamodb
 
     boto3.client("dynamodb").put_item(TableName=entity.table_name(), Item=to_dynamodb(item))
 

@@ -11,9 +11,9 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLNonNull, get_named_type
 
 from appsync_calls import LambdaContext, appsync_event, call, data_of, dump_tables, error_of, identity, seed
-from handlers import items
-from handlers.entities import BY_NAME, ENTITIES
-from handlers.tables import to_dynamodb
+from newsroom import items
+from newsroom.entities import BY_NAME, ENTITIES
+from newsroom.aws import to_dynamodb
 from infra.appsync_schema import load
 
 ADMIN = identity("admin-1", "admins")
@@ -386,7 +386,7 @@ def test_presence_fields_are_passed_to_the_presence_module(tables, monkeypatch):
         clear=lambda who, entity, item_id, editor: calls.append(("clear", who.sub, entity, item_id, editor)) or {"ok": 3},
         list_editors=lambda who, entity, item_id: calls.append(("list", who.sub, entity, item_id)) or [],
     )
-    monkeypatch.setitem(sys.modules, "handlers.presence", fake)
+    monkeypatch.setitem(sys.modules, "newsroom.presence", fake)
     monkeypatch.setattr(handlers, "presence", fake, raising=False)
     assert data_of(call("announceEditing", JOURNALIST, entity="news", id="news-1", field="content")) == {"ok": 1}
     assert data_of(call("stopEditing", JOURNALIST, entity="news", id="news-1")) == {"ok": 2}

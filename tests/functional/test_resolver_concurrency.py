@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from appsync_calls import call, data_of, identity
-from handlers.entities import BY_NAME
+from newsroom.entities import BY_NAME
 
 THREADS = 8
 UPDATES_PER_THREAD = 50

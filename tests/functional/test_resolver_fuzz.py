@@ -10,7 +10,7 @@ from graphql import is_non_null_type
 from hypothesis import strategies as st
 
 from appsync_calls import call, dump_tables, identity, seed
-from handlers.entities import BY_NAME
+from newsroom.entities import BY_NAME
 from handlers.resolver import ROUTES
 from infra.appsync_schema import load
 

@@ -10,7 +10,7 @@ import pulumi
 import pytest
 from conftest import evaluate, resolve
 
-from handlers.entities import ENTITIES, PRESENCE
+from newsroom.entities import ENTITIES, PRESENCE
 from infra import appsync_schema
 from infra.api import XRAY_SAMPLING_RATE, ApiTier, ApiTierArgs, client_id_pattern, resolver_code, subscription_code
 from infra.data import DataTier, DataTierArgs

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from conftest import ACCOUNT, evaluate, resolve
 
-from handlers.auth import GROUPS
+from newsroom.auth import GROUPS
 from infra.auth import AuthTier, AuthTierArgs
 
 ADOPTED = "eu-west-3_AdoptedPool1"

@@ -7,7 +7,7 @@ from functools import lru_cache
 import pytest
 from conftest import evaluate
 
-from handlers.entities import BY_NAME, ENTITIES, PRESENCE, TTL_ATTRIBUTE
+from newsroom.entities import BY_NAME, ENTITIES, PRESENCE, TTL_ATTRIBUTE
 from infra.data import DataTier, DataTierArgs
 
 TABLE = "aws:dynamodb/table:Table"

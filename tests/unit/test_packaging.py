@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.entities import ENTITIES, PRESENCE
+from newsroom.entities import ENTITIES, PRESENCE
 from infra import packaging
 
 # Pinned versions by distribution name (extras such as `[tracer]` stripped).

@@ -10,7 +10,7 @@ import pytest
 from conftest import (CUT_OVER, PROJECT, committed_stacks, evaluate_program, make_site_dir, stack_config,
                       test_config)
 
-from handlers.entities import ENTITIES, PRESENCE
+from newsroom.entities import ENTITIES, PRESENCE
 from infra.settings import ALARM_EMAIL_MISSING, SettingsError
 
 TIERS = {f"{PROJECT}:{tier}" for tier in ("data:DataTier", "auth:AuthTier", "api:ApiTier", "cdn:CdnTier",

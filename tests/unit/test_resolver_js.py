@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from handlers.auth import GROUPS
-from handlers.entities import ENTITIES
-from handlers.errors import ConflictError, NotFoundError, failure, success
+from newsroom.auth import GROUPS
+from newsroom.entities import ENTITIES
+from newsroom.errors import ConflictError, NotFoundError, failure, success
 from infra.api import resolver_code, subscription_code
 from infra.appsync_schema import load
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLNonNull, get_named_type
 
-from handlers.auth import GROUPS
-from handlers.entities import ENTITIES, Entity
+from newsroom.auth import GROUPS
+from newsroom.entities import ENTITIES, Entity
 from infra import appsync_schema
 from infra.api import PUBLISH_FIELD, field_resolvers
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import evaluate_program, test_config
 
-from handlers.entities import BY_NAME, ENTITIES
+from newsroom.entities import BY_NAME, ENTITIES
 
 STREAMS = "saint-esprit:streams:StreamsTier"
 FUNCTION = "aws:lambda/function:Function"

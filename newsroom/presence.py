@@ -7,8 +7,8 @@ leave out expired rows at once, and DynamoDB's TTL (`purgeAt`, epoch seconds) de
 update still decides which save wins; presence only tells people before they start.
 
 The resolver routes `announceEditing`, `stopEditing`, `clearEditing` and `listEditors` here;
-each function returns GraphQL `Presence` shapes and raises `handlers.errors` types. Rules (the
-items' own, from `handlers.auth`): every newsroom member sees who is editing; volunteers announce
+each function returns GraphQL `Presence` shapes and raises `newsroom.errors` types. Rules (the
+items' own, from `newsroom.auth`): every newsroom member sees who is editing; volunteers announce
 only on items they may write (their own, or one not created yet); only admins clear someone
 else's announcement.
 """
@@ -18,11 +18,11 @@ import os
 import time
 from typing import Any
 
-from handlers.auth import Identity
-from handlers.entities import BY_NAME, PRESENCE
-from handlers.errors import ValidationError
-from handlers.items import client_id
-from handlers.tables import dynamodb, from_dynamodb, to_dynamodb
+from newsroom.auth import Identity
+from newsroom.entities import BY_NAME, PRESENCE
+from newsroom.errors import ValidationError
+from newsroom.items import client_id
+from newsroom.aws import dynamodb, from_dynamodb, to_dynamodb
 
 # The client renews every 60 s; 90 s leaves room for one late renewal before the name vanishes.
 ANNOUNCEMENT_MS = 90_000

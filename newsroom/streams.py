@@ -7,9 +7,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from handlers import items
-from handlers.entities import ENTITIES, Entity
-from handlers.tables import from_dynamodb
+from newsroom import items
+from newsroom.entities import ENTITIES, Entity
+from newsroom.aws import from_dynamodb
 
 
 def entity_of(event_source_arn: str) -> Entity:

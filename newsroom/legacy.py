@@ -2,7 +2,7 @@
 (tools/migrate.py) and the bridge that keeps carrying the scheduled jobs' writes
 (handlers/bridge.py) both apply, so an item is carried over the same way whoever carries it.
 
-- The item is built by the API's own rules (handlers.items: normalisation, versions, owner).
+- The item is built by the API's own rules (newsroom.items: normalisation, versions, owner).
 - It is written only if the platform lacks it or holds an older version of it, with a
   conditional write: an edit made through the API meanwhile is never overwritten.
 - "Older" compares when the legacy store wrote the row with when the platform item was last
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.entities import INDEX_ATTRIBUTES, SYSTEM_ATTRIBUTES, Entity
-from handlers.errors import ValidationError
-from handlers.items import (
+from newsroom.entities import INDEX_ATTRIBUTES, SYSTEM_ATTRIBUTES, Entity
+from newsroom.errors import ValidationError
+from newsroom.items import (
     check_size, epoch_ms, is_tombstone, new_item, replaced_item, unpacked, version_of,
 )
-from handlers.tables import from_dynamodb, to_dynamodb
+from newsroom.aws import from_dynamodb, to_dynamodb
 
 # Who the bridge writes as: `updatedBy` of every write it carries, `ownerId` of the items the
 # jobs create (no newsroom account ran the job).

@@ -25,8 +25,8 @@ from decimal import (
 )
 from typing import Any
 
-from handlers.entities import INDEX_ATTRIBUTES, SYSTEM_ATTRIBUTES, Entity
-from handlers.errors import ValidationError
+from newsroom.entities import INDEX_ATTRIBUTES, SYSTEM_ATTRIBUTES, Entity
+from newsroom.errors import ValidationError
 
 # DynamoDB refuses items over 400 KB; AppSync refuses subscription messages over 240 KB. Every
 # write through the API must fit both, so that subscribers always receive the whole item.

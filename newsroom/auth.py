@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.errors import Unauthorized
+from newsroom.errors import Unauthorized
 
 ADMINS = "admins"
 JOURNALISTS = "journalists"

@@ -1,0 +1,8 @@
+"""The newsroom's core: the entity list, the item rules, the identity rules, the typed errors and
+DynamoDB access, shared by the Lambda entry points (`handlers/`), the infrastructure (`infra/`),
+the local stack (`devstack/`), the migration (`tools/`) and the benchmarks (`bench/`).
+
+The ground floor: nothing here imports from those folders, and nothing here reads its
+configuration from the process environment: the tables to use travel as a `Tables` value
+(newsroom/tables.py), built once by each entry point.
+"""
