@@ -1,6 +1,7 @@
-"""AWS access shared by the handlers: one client per service and process, created on first use
-and reused across warm invocations; endpoint from the SDK's standard `AWS_ENDPOINT_URL` (how
-the tests and the local stack point the handlers at moto). Plus DynamoDB's wire-format codecs."""
+"""AWS access shared by the core: one client per service, endpoint and region, created on first
+use and reused across warm invocations. Without an explicit endpoint the SDK's own rules apply
+(its standard `AWS_ENDPOINT_URL`, how the tests point the functions at moto); the local stack
+passes its moto endpoint explicitly (newsroom/tables.py). Plus DynamoDB's wire-format codecs."""
 from __future__ import annotations
 
 import os
@@ -9,19 +10,20 @@ from typing import Any
 
 
 
-@lru_cache(maxsize=8)
-def _client(service: str, endpoint: str | None):
+@lru_cache(maxsize=16)
+def _client(service: str, endpoint_url: str | None, region: str | None, sdk_endpoint: str | None):
     import boto3  # imported on first use: keeps the handlers' cold import small
 
-    return boto3.client(service)
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=region)
 
 
-def client(service: str):
-    """A boto3 client (a new one only if the endpoint changed, as between test sessions)."""
-    return _client(service, os.environ.get("AWS_ENDPOINT_URL"))
+def client(service: str, endpoint_url: str | None = None, region: str | None = None):
+    """A boto3 client; a new one only for another endpoint or region (the SDK's standard
+    variable is part of the key: it changes between test sessions)."""
+    return _client(service, endpoint_url, region, os.environ.get("AWS_ENDPOINT_URL"))
 
 
-def dynamodb():
+def dynamodb():  # TEMPORARY (core package move, step 2 removes it): use Tables.dynamodb()
     return client("dynamodb")
 
 
