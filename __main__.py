@@ -1,7 +1,7 @@
 """The Saint-Esprit platform, one stack per environment (`pulumi up`).
 
-Reads like the architecture (docs: ../shared/DESIGN.md): settings -> data -> auth -> api ->
-cdn -> streams, then the outputs operators and the frontend need.
+Reads like the architecture: settings -> data -> auth -> api -> cdn -> streams (-> the legacy
+bridge while one is set), then the outputs operators and the frontend need.
 """
 import pulumi
 

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from newsroom.auth import GROUPS
 from newsroom.entities import BY_NAME, BY_TYPE, PRESENCE
+from newsroom.tables import variables
 from infra import appsync_schema
 from infra.iam import assume_role_policy, policy_document, statement, xray_statement
 
@@ -151,18 +152,15 @@ class ApiTier(pulumi.ComponentResource):
         ]
 
     def _environment(self) -> dict[str, pulumi.Input[str]]:
-        variables: dict[str, pulumi.Input[str]] = {
-            BY_NAME[entity_name].table_env: table.name for entity_name, table in self._args.tables.items()
-        }
-        variables[PRESENCE.table_env] = self._args.presence_table.name
-        variables.update({
+        return {
+            **variables({entity_name: table.name for entity_name, table in self._args.tables.items()}),
+            **variables({PRESENCE.name: self._args.presence_table.name}),
             "TOMBSTONE_RETENTION_DAYS": str(self._args.tombstone_retention_days),
             "POWERTOOLS_SERVICE_NAME": "saint-esprit-resolver",
             "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit",
             "POWERTOOLS_LOG_LEVEL": "INFO",
             "POWERTOOLS_TRACE_DISABLED": "false" if self._args.tracing else "true",
-        })
-        return variables
+        }
 
     def _resolver_function(self) -> aws.lambda_.Function:
         function_name = f"{self._args.name_prefix}-resolver"

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from newsroom.tables import variables
 from infra import iam
-from infra.streams import Consumer, stream_consumer, table_env
+from infra.streams import Consumer, stream_consumer
 
 # The jobs write a few items per run: carry them as they come, a little batching is enough.
 # TRIM_HORIZON: the stream's 24 hours, read in full on the first deploy (replays write nothing).
@@ -54,7 +55,7 @@ class BridgeTier(pulumi.ComponentResource):
         self.function = stream_consumer(
             name, BRIDGE, parent=self, code=args.code,
             log_retention_days=args.log_retention_days,
-            tables={table_env(entity): table.name for entity, table in targets.items()},
+            tables=variables({entity: table.name for entity, table in targets.items()}),
             streams=dict(args.legacy_streams),
             stream_reads=list(args.legacy_streams.values()),
             failure_queue_arn=args.failure_queue_arn,

@@ -1,6 +1,6 @@
 """The cdn tier: the private site and media buckets behind one CloudFront distribution.
 
-What it fixes (DOMAIN.md): the old distribution cached everything for a day and ignored query
+What it fixes (docs/domain.md): the old distribution cached everything for a day and ignored query
 strings, and its 403/404 → `/index.html` rule turned missing audio into HTML. Here the edge
 keeps the app shell at most five minutes with query strings in the cache key, app routes are
 rewritten to `/index.html` by a CloudFront Function on the site behaviour only, and `/media/*`

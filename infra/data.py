@@ -1,7 +1,8 @@
 """The data tier: one DynamoDB table per newsroom entity, plus the edit-presence table.
 
-Tables, keys and indexes come from `handlers/entities.py`, the list the handlers and the local
-stack read too, so an index the resolver queries always exists in production.
+Tables, keys and indexes come from `newsroom/entities.py`, the list the functions and the local
+stack read too, so an index the resolver queries always exists in production. Their names are
+`Tables.named(namePrefix)`'s (newsroom/tables.py), as the local stack names its own.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from newsroom.entities import ENTITIES, PRESENCE, TTL_ATTRIBUTE, Entity
+from newsroom.tables import Tables
 
 
 @dataclass
@@ -33,6 +35,7 @@ class DataTier(pulumi.ComponentResource):
         super().__init__("saint-esprit:data:DataTier", name, None, opts)
         self._name = name
         self._args = args
+        self._names = Tables.named(args.name_prefix)
         self.tables = {entity.name: self._entity_table(entity) for entity in ENTITIES}
         self.presence_table = self._presence_table()
         self.register_outputs({
@@ -65,7 +68,7 @@ class DataTier(pulumi.ComponentResource):
     def _entity_table(self, entity: Entity) -> aws.dynamodb.Table:
         return aws.dynamodb.Table(
             f"{self._name}-{entity.name}",
-            name=f"{self._args.name_prefix}-{entity.name}",
+            name=self._names.name(entity),
             hash_key="id",
             attributes=[
                 aws.dynamodb.TableAttributeArgs(name=attribute, type=kind)
@@ -92,7 +95,7 @@ class DataTier(pulumi.ComponentResource):
         # directly, so no stream consumer reads this table.
         return aws.dynamodb.Table(
             f"{self._name}-{PRESENCE.name}",
-            name=f"{self._args.name_prefix}-{PRESENCE.name}",
+            name=self._names.presence,
             hash_key=PRESENCE.hash_key,
             range_key=PRESENCE.range_key,
             attributes=[

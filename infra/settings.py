@@ -15,6 +15,7 @@ import pulumi
 
 from newsroom.auth import GROUPS
 from newsroom.entities import BY_NAME
+from newsroom.items import DEFAULT_RETENTION_DAYS
 from infra.station_app import StationAppError, station_files
 
 PROJECT = "saint-esprit"
@@ -26,7 +27,6 @@ ENVIRONMENTS = ("dev", "prod")
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
                       2192, 2557, 2922, 3288, 3653)
 DEFAULT_LOG_RETENTION_DAYS = 30
-DEFAULT_TOMBSTONE_RETENTION_DAYS = 30
 TOMBSTONE_RETENTION_RANGE = (1, 365)
 
 # Resource names are built from the prefix; S3 bucket names are the strictest (lower case), X-Ray
@@ -72,7 +72,7 @@ class Settings:
     domain_names: tuple[str, ...] = ()
     certificate_arn: str | None = None
     adopted_user_pool_id: str | None = None
-    tombstone_retention_days: int = DEFAULT_TOMBSTONE_RETENTION_DAYS
+    tombstone_retention_days: int = DEFAULT_RETENTION_DAYS
     log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
     alarm_email: str | None = None
     site_dir: Path = ROOT / DEFAULT_SITE_DIR
@@ -109,7 +109,7 @@ class Settings:
             certificate_arn=_certificate_arn(config, domain_names),
             adopted_user_pool_id=adopted_user_pool_id,
             tombstone_retention_days=_int_in_range(config, "tombstoneRetentionDays",
-                                                   DEFAULT_TOMBSTONE_RETENTION_DAYS, *TOMBSTONE_RETENTION_RANGE),
+                                                   DEFAULT_RETENTION_DAYS, *TOMBSTONE_RETENTION_RANGE),
             log_retention_days=_log_retention_days(config),
             alarm_email=_matching(config, "alarmEmail", EMAIL, "an e-mail address"),
             site_dir=_site_dir(config),

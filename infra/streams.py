@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from newsroom.entities import BY_NAME, PRESENCE
+from newsroom.tables import variables
 from infra import iam
 
 LAMBDA_RUNTIME = "python3.13"
@@ -53,14 +53,11 @@ INVALIDATOR = Consumer("invalidator", batch_size=100, batching_window_seconds=5,
                        maximum_record_age_seconds=6 * 3600, timeout_seconds=60)
 
 
-def table_env(name: str) -> str:
-    """The environment variable naming a table for the handlers (TABLE_NEWS, TABLE_PRESENCE)."""
-    return PRESENCE.table_env if name == PRESENCE.name else BY_NAME[name].table_env
-
-
 @dataclass
 class StreamsTierArgs:
-    tables: dict[str, aws.dynamodb.Table]  # by entity name; entity tables' streams are consumed
+    # The entity tables (infra/data.py's `tables`, by entity name), each stream consumed. The
+    # presence table is not among them: the presence mutations notify subscribers themselves.
+    tables: dict[str, aws.dynamodb.Table]
     code: pulumi.Archive
     graphql_url: pulumi.Input[str]
     api_arn: pulumi.Input[str]
@@ -77,8 +74,6 @@ class StreamsTier(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
-        # Only entity tables have a stream worth consuming (edit presence is not published).
-        self._streamed = {entity: table for entity, table in args.tables.items() if entity in BY_NAME}
 
         self.failure_queue = self._failure_queue()
         self._failure_alarm()
@@ -94,7 +89,7 @@ class StreamsTier(pulumi.ComponentResource):
                 # Writes made outside the API (scheduled jobs) are adopted with one conditional
                 # UpdateItem before they are published (handlers/publisher.py).
                 iam.statement(["dynamodb:UpdateItem"],
-                              [table.arn for table in self._streamed.values()],
+                              [table.arn for table in args.tables.values()],
                               sid="AdoptWritesMadeOutsideTheApi"),
             ],
         )
@@ -159,10 +154,10 @@ class StreamsTier(pulumi.ComponentResource):
         return stream_consumer(
             f"{self._name}-{consumer.role}", consumer, parent=self, code=self._args.code,
             log_retention_days=self._args.log_retention_days,
-            tables={table_env(entity): table.name for entity, table in self._args.tables.items()},
-            streams={entity: table.stream_arn for entity, table in self._streamed.items()},
+            tables=variables({entity: table.name for entity, table in self._args.tables.items()}),
+            streams={entity: table.stream_arn for entity, table in self._args.tables.items()},
             stream_reads=[table.arn.apply(lambda arn: f"{arn}/stream/*")
-                          for table in self._streamed.values()],
+                          for table in self._args.tables.values()],
             failure_queue_arn=self.failure_queue.arn, environment=environment, grants=grants,
         )
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import evaluate, resolve
 
 from newsroom.entities import ENTITIES, PRESENCE
+from newsroom.tables import variable
 from infra import appsync_schema
 from infra.api import XRAY_SAMPLING_RATE, ApiTier, ApiTierArgs, client_id_pattern, resolver_code, subscription_code
 from infra.data import DataTier, DataTierArgs
@@ -188,8 +189,8 @@ def test_resolver_lambda_runs_the_resolver_handler_on_graviton_with_its_tables()
     assert function["tracingConfig"] == {"mode": "PassThrough"}
     env = function["environment"]["variables"]
     for entity in ENTITIES:
-        assert env[entity.table_env] == resolve(data.tables[entity.name].name)
-    assert env[PRESENCE.table_env] == resolve(data.presence_table.name)
+        assert env[variable(entity.name)] == resolve(data.tables[entity.name].name)
+    assert env[variable(PRESENCE.name)] == resolve(data.presence_table.name)
     assert env["TOMBSTONE_RETENTION_DAYS"] == "21"
     assert env["POWERTOOLS_SERVICE_NAME"]
     logs = next(g for g in run.of_type("aws:cloudwatch/logGroup:LogGroup") if g.name == "api-resolver-logs")

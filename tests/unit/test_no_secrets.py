@@ -1,5 +1,5 @@
-"""No account id, pool id or credential is written in the source (DOMAIN.md: AWS keys once
-shipped in the browser code, a volunteer password sat in a repository file).
+"""No account id, pool id or credential is written in the source (docs/domain.md: AWS keys
+once shipped in the browser code, a volunteer password sat in a repository file).
 
 Ids belong in the stack settings (`Pulumi.<stack>.yaml`) and credentials nowhere: the program
 reads the former, Cognito and IAM roles provide the latter. The scanner reads every tracked

@@ -11,6 +11,7 @@ from conftest import (CUT_OVER, PROJECT, committed_stacks, evaluate_program, mak
                       test_config)
 
 from newsroom.entities import ENTITIES, PRESENCE
+from newsroom.tables import variable
 from infra.settings import ALARM_EMAIL_MISSING, SettingsError
 
 TIERS = {f"{PROJECT}:{tier}" for tier in ("data:DataTier", "auth:AuthTier", "api:ApiTier", "cdn:CdnTier",
@@ -213,8 +214,8 @@ def test_the_resolver_reads_and_writes_the_stacks_own_tables(program, stack):
     resolver = next(f for f in run.of_type("aws:lambda/function:Function")
                     if f.inputs["handler"] == "handlers.resolver.handler")
     env = resolver.inputs["environment"]["variables"]
-    assert {e.name: env[e.table_env] for e in ENTITIES} == run.exports["tableNames"]
-    assert env[PRESENCE.table_env] == run.exports["presenceTableName"]
+    assert {e.name: env[variable(e.name)] for e in ENTITIES} == run.exports["tableNames"]
+    assert env[variable(PRESENCE.name)] == run.exports["presenceTableName"]
 
 
 def test_production_data_cannot_be_deleted_by_accident(prod):

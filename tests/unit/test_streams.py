@@ -9,6 +9,7 @@ import pytest
 from conftest import evaluate_program, test_config
 
 from newsroom.entities import BY_NAME, ENTITIES
+from newsroom.tables import variable
 
 STREAMS = "saint-esprit:streams:StreamsTier"
 FUNCTION = "aws:lambda/function:Function"
@@ -57,9 +58,7 @@ def test_consumers_run_python_3_13_on_arm64_traced_with_retained_logs(program, s
 @pytest.mark.parametrize("consumer", CONSUMERS)
 def test_consumers_find_every_table_by_its_environment_variable(prod, consumer):
     variables = of(prod, FUNCTION, f"streams-{consumer}").inputs["environment"]["variables"]
-    assert {e.table_env: variables[e.table_env] for e in ENTITIES} == {
-        e.table_env: prod.exports["tableNames"][e.name] for e in ENTITIES
-    }
+    assert {e.name: variables[variable(e.name)] for e in ENTITIES} == prod.exports["tableNames"]
 
 
 def test_the_publisher_calls_this_api_and_the_invalidator_this_distribution(prod):
