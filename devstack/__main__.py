@@ -8,7 +8,7 @@ Run:    make dev                      (installs what is missing, builds the fron
 
 What runs, all on 127.0.0.1, stopped together by Ctrl-C or SIGTERM (no process left, ports freed):
 - moto in server mode on a free port: DynamoDB (+ Streams) with the tables of
-  `handlers/entities.py` (devstack/provision.py, the same definitions as infra/), the media S3
+  `newsroom/entities.py` (devstack/provision.py, the same definitions as infra/), the media S3
   bucket, a CloudFront distribution (for the invalidator), a Cognito user pool (groups admins,
   journalists, volunteers; a public app client allowing USER_PASSWORD_AUTH, since moto has no
   SRP) and an identity pool (no unauthenticated identities);
@@ -53,11 +53,13 @@ Limits, on purpose: the WebSocket accepts user pool tokens only (the API's subsc
 signed-in users; IAM is for the publisher's `publish` over HTTP); each table stream is read from
 its shards at start (moto keeps one shard per stream); state is saved only at a clean stop.
 
-Tests and benchmarks use the same code in-process: `devstack.stack.Stack` (see its docstring),
-and `devstack.client` (an AppSync HTTP + real-time client speaking as aws-amplify v6 does).
+Tests and benchmarks use the same code in-process: `devstack.stack.Stack` (see its docstring;
+several stacks with different prefixes can run in one process), and `devstack.client` (an
+AppSync HTTP + real-time client speaking as aws-amplify v6 does).
 
-The process uses fake AWS credentials and sends every AWS call to its moto server: it never
-touches a real AWS account.
+The process uses fake AWS credentials and no AWS profile (devstack/process.py, its one set-up
+of the environment) and the stack sends every AWS call to its moto server: it never touches a
+real AWS account.
 """
 from __future__ import annotations
 
@@ -69,16 +71,11 @@ import sys
 import threading
 from pathlib import Path
 
+from devstack import process
+
 # Set by `make dev` alone: the stack then stops when make dies. Started by hand (under nohup,
 # setsid or a service manager) it runs until it is stopped, whatever becomes of its shell.
 STOP_WITH_PARENT = "DEVSTACK_STOP_WITH_PARENT"
-
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "devstack",
-    "AWS_SECRET_ACCESS_KEY": "devstack-secret",
-    "AWS_SESSION_TOKEN": "devstack",
-}
-
 
 def stop_with_parent() -> None:
     """Get SIGTERM when the parent dies: `make dev` killed with SIGTERM does not pass the signal
@@ -106,10 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.hosted_ui_domain and not args.app_dir:
         parser.error("--hosted-ui-domain applies to the app served with --app-dir")
 
-    # Never a real account: fake credentials, no profile, everything sent to moto.
-    os.environ.update(FAKE_CREDENTIALS)
-    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        os.environ.pop(name, None)
+    process.set_up()  # never a real account: fake credentials, no profile (devstack/process.py)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("devstack").setLevel(logging.INFO)
 

@@ -6,10 +6,10 @@ do in production: bridge → platform table → publisher.
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
 
 from devstack.streams import Consumer, StreamPollers
+from newsroom.tables import Tables
 
 # The legacy tables the station's jobs write (docs/runbooks/cut-over.md): news only.
 LEGACY_ENTITIES = ("news",)
@@ -36,26 +36,25 @@ def create_legacy_tables(dynamodb, prefix: str) -> dict[str, str]:
 
 
 class LegacyBridge:
-    """The legacy tables and the poller that carries their writes; `environment` is what
-    handlers.bridge reads (LEGACY_TABLES)."""
+    """The legacy tables and the poller that carries their writes into the platform's `tables`
+    (through `handlers.bridge`, built for them)."""
 
-    def __init__(self, dynamodb, streams_client, prefix: str, region: str, interval: float,
-                 handler: Callable[[dict, Any], Any] | None = None):
-        self.tables = create_legacy_tables(dynamodb, prefix)
-        self.environment = {"LEGACY_TABLES": json.dumps(
-            {table: entity for entity, table in self.tables.items()})}
+    def __init__(self, dynamodb, streams_client, tables: Tables, prefix: str, region: str,
+                 interval: float, handler: Callable[[dict, Any], Any] | None = None):
+        self.legacy_tables = create_legacy_tables(dynamodb, prefix)  # entity → table
         if handler is None:
-            from handlers.bridge import handler
-        self.pollers = StreamPollers(dynamodb, streams_client, self.tables, region,
+            from handlers import bridge
+
+            handler = bridge.build(tables, legacy_tables={
+                table: entity for entity, table in self.legacy_tables.items()})
+        self.pollers = StreamPollers(dynamodb, streams_client, self.legacy_tables, region,
                                      [Consumer("saint-esprit-bridge", handler)], interval)
 
     @classmethod
     def for_stack(cls, stack) -> "LegacyBridge":
-        """Created in the stack's moto, its environment set for the stack's lifetime."""
-        bridge = cls(stack.dynamodb, stack.client("dynamodbstreams"), stack.prefix, stack.region,
-                     stack.poll_interval)
-        stack._set_env(bridge.environment)
-        return bridge
+        """Created in the stack's moto, carrying into the stack's tables."""
+        return cls(stack.dynamodb, stack.client("dynamodbstreams"), stack.tables, stack.prefix,
+                   stack.region, stack.poll_interval)
 
     def start(self) -> None:
         self.pollers.start()

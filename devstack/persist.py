@@ -70,9 +70,7 @@ def save(directory: Path, stack: "Stack") -> None:
     items: dict[str, list[dict[str, Any]]] = {}
     for entity in ENTITIES:
         items[entity.name] = []
-        for page in dynamodb.get_paginator("scan").paginate(
-            TableName=stack.table_env[entity.table_env]
-        ):
+        for page in dynamodb.get_paginator("scan").paginate(TableName=stack.tables.name(entity)):
             items[entity.name] += [_to_json(item) for item in page["Items"]]
     media = []
     media_root = (directory / MEDIA_DIR).resolve()
@@ -109,7 +107,7 @@ def restore(saved: SavedState, stack: "Stack") -> None:
     }
     dynamodb = stack.dynamodb
     for entity in ENTITIES:
-        table = stack.table_env[entity.table_env]
+        table = stack.tables.name(entity)
         for item in saved.items.get(entity.name, []):
             item = _from_json(item)
             for attribute in SUB_ATTRIBUTES:

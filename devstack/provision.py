@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from newsroom.entities import ENTITIES, PRESENCE, TTL_ATTRIBUTE, Entity
+from newsroom.tables import Tables
 
 
 def _entity_table_spec(entity: Entity, table_name: str) -> dict[str, Any]:
@@ -49,14 +50,12 @@ def _presence_table_spec(table_name: str) -> dict[str, Any]:
     }
 
 
-def create_tables(dynamodb, prefix: str = "saint-esprit-local") -> dict[str, str]:
-    """Create every table (skipping existing ones); return the handlers' environment variables
-    (`TABLE_NEWS`, ..., `TABLE_PRESENCE`) naming them."""
+def create_tables(dynamodb, tables: Tables) -> None:
+    """Create every table `tables` names (skipping existing ones), with its TTL switched on."""
     existing = set(dynamodb.list_tables()["TableNames"])
-    env: dict[str, str] = {}
-    specs = [(e.table_env, _entity_table_spec(e, f"{prefix}-{e.name}")) for e in ENTITIES]
-    specs.append((PRESENCE.table_env, _presence_table_spec(f"{prefix}-{PRESENCE.name}")))
-    for env_name, spec in specs:
+    specs = [_entity_table_spec(entity, tables.name(entity)) for entity in ENTITIES]
+    specs.append(_presence_table_spec(tables.presence))
+    for spec in specs:
         name = spec["TableName"]
         if name not in existing:
             dynamodb.create_table(**spec)
@@ -64,8 +63,6 @@ def create_tables(dynamodb, prefix: str = "saint-esprit-local") -> dict[str, str
                 TableName=name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
             )
-        env[env_name] = name
-    return env
 
 
 # ------------------------------------------------------------------ the rest of the local stack

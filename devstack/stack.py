@@ -6,7 +6,8 @@
         stack.users         # [{"username", "password", "group"}], one or two per group
         stack.subs          # username → Cognito sub
         stack.sign_in("journalist")  # Cognito AuthenticationResult (AccessToken, IdToken, ...)
-        stack.moto_endpoint, stack.ca_path, stack.table_env, stack.dynamodb, stack.region
+        stack.moto_endpoint, stack.ca_path, stack.dynamodb, stack.region
+        stack.tables        # newsroom.tables.Tables: the stack's tables, its moto, its region
         stack.hosted_ui     # the Hosted UI endpoints (/login, /oauth2/*, /logout)
 
 Tokens of the platform client and of every `accept_client_ids` entry are accepted by the
@@ -16,9 +17,12 @@ app with its storage tag swapped (infra/station_app.py); `hosted_ui_domain` name
 domain the app has hard-coded, pointed at this stack in the app's HTML and JavaScript as they
 are served (locally only: the files stay as they are).
 
-`start()` sets the process environment the handlers read (AWS_ENDPOINT_URL → moto, TABLE_*,
-GRAPHQL_URL, DISTRIBUTION_ID, SSL_CERT_FILE → the stack's CA); `stop()` restores it. One stack
-per process at a time: moto's state and the handlers' configuration are process-wide.
+The stack builds its functions with their factories (`handlers.<x>.build`), passing them its
+tables, moto endpoint, region, GraphQL URL, CA and distribution: it never writes the process
+environment, so several stacks run in one process side by side, each with its own `prefix`
+(moto's state is process-wide: the prefix keeps their tables, bucket and pools apart). What is
+process-wide by nature (fake credentials, the functions' Powertools settings) is set once by
+devstack/process.py, which `python -m devstack` calls.
 """
 from __future__ import annotations
 
@@ -36,26 +40,19 @@ import uvicorn
 
 from devstack import persist, provision, tls
 from devstack.bridge import LegacyBridge
+from devstack.moto_server import MotoServer
 from devstack.gateway import Gateway
 from devstack.hosted_ui import SCOPES, HostedUi
 from devstack.identity import Credentials, UserPoolVerifier, authenticate
 from devstack.realtime import Realtime
 from devstack.streams import Consumer, StreamPollers
 from devstack.web import Site
-from newsroom.entities import ENTITIES
 from infra.station_app import station_files
+from newsroom.entities import ENTITIES
+from newsroom.tables import Tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "saint-esprit-local"
-# The functions' configuration in infra/, where the environment does not say otherwise
-# (metrics off: CloudWatch's EMF lines would only clutter the console).
-LAMBDA_DEFAULTS = {
-    "POWERTOOLS_SERVICE_NAME": "saint-esprit-local",
-    "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-}
 log = logging.getLogger("devstack")
 
 
@@ -65,69 +62,6 @@ def _bind(port: int) -> socket.socket:
     sock.bind(("127.0.0.1", port))
     sock.listen(128)
     return sock
-
-
-class MotoServer:
-    """moto in server mode on a free loopback port. Its stop also ends the connections still
-    open and waits for the threads serving them: ThreadedMotoServer alone returns while
-    requests in flight are still being served."""
-
-    def __init__(self):
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._open: set[socket.socket] = set()  # connections being served
-        self._threads: list[threading.Thread] = []  # the threads that served them
-        self._lock = threading.Lock()
-
-    def start(self) -> str:
-        """Start serving; returns the endpoint URL."""
-        self._moto.start()
-        wsgi = self._moto._server
-        accept, serve = wsgi.process_request, wsgi.process_request_thread
-
-        def accepted(request: socket.socket, client_address) -> None:
-            with self._lock:  # in the accepting thread: no connection escapes stop()
-                self._open.add(request)
-                self._threads = [thread for thread in self._threads if thread.is_alive()]
-            accept(request, client_address)
-
-        def served(request: socket.socket, client_address) -> None:
-            threading.current_thread().name = f"moto:{port} served"  # whose thread it is
-            with self._lock:
-                self._threads.append(threading.current_thread())
-            try:
-                serve(request, client_address)
-            finally:
-                with self._lock:
-                    self._open.discard(request)
-
-        port = self._moto.get_host_and_port()[1]
-        wsgi.process_request, wsgi.process_request_thread = accepted, served
-        return f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        self._moto.stop()  # no new connection after this
-        self._moto._server.server_close()  # stop() leaves the listening socket open
-        with self._lock:
-            connections = list(self._open)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)  # the serving thread sees the end
-            except OSError:
-                pass  # closed meanwhile
-        deadline = time.monotonic() + 5
-        while self._open and time.monotonic() < deadline:
-            time.sleep(0.01)
-        for thread in list(self._threads):
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
-
-
-def _handler(module: str) -> Callable:
-    import importlib
-
-    return importlib.import_module(f"handlers.{module}").handler
 
 
 class Stack:
@@ -147,13 +81,15 @@ class Stack:
         accept_client_ids: Sequence[str] = (),
         hosted_ui_domain: str | None = None,
         legacy_bridge: bool = True,
+        region: str | None = None,
     ):
         """`port` 0 picks a free port. `state_dir` receives config.json, users.json and the
         certificate (default `.devstack/`). `persist_dir` keeps data between runs. The handler
         arguments replace the real `handlers.*` (only for the stack's own tests). `prefix` names
         the tables, bucket and pools (two stacks in one process need different prefixes: moto's
         state is shared by the whole process). `app_dir`, `accept_client_ids`,
-        `hosted_ui_domain`: see the module docstring."""
+        `hosted_ui_domain`: see the module docstring. `region`: the stack's AWS region (default
+        the environment's AWS_REGION, else eu-west-3)."""
         self.prefix = prefix
         self.legacy_bridge = legacy_bridge  # the station jobs' legacy table, bridged (devstack/bridge.py)
         self.requested_port = port
@@ -166,13 +102,11 @@ class Stack:
         self.keepalive_seconds = keepalive_seconds
         self.poll_interval = poll_interval
         self._handlers = {"resolver": resolver, "publisher": publisher, "invalidator": invalidator}
-        self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
-            or "eu-west-3"
+        self.region = region or os.environ.get("AWS_REGION") or "eu-west-3"
         self.users: list[dict[str, str]] = []
         self.subs: dict[str, str] = {}
         self.config: dict[str, Any] = {}
-        self.table_env: dict[str, str] = {}
-        self._saved_env: dict[str, str | None] = {}
+        self.tables: Tables | None = None  # at start: named after the prefix, in the stack's moto
         self._moto = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -219,13 +153,8 @@ class Stack:
         )["AuthenticationResult"]
 
     # ----------------------------------------------------------------------------- start
-    def _set_env(self, values: dict[str, str]) -> None:
-        for name, value in values.items():
-            self._saved_env.setdefault(name, os.environ.get(name))
-            os.environ[name] = value
-
     def _provision(self, saved_users: dict[str, dict[str, str]]) -> None:
-        self.table_env = provision.create_tables(self.dynamodb, self.prefix)
+        provision.create_tables(self.dynamodb, self.tables)
         self.media_bucket = provision.create_media_bucket(
             self.client("s3"), f"{self.prefix}-media", self.url
         )
@@ -278,7 +207,23 @@ class Stack:
             raise
         return found["Body"].read(), found.get("ContentType", "")
 
-    def _build_app(self):
+    def _functions(self) -> dict[str, Callable]:
+        """The stack's functions, built for its tables (those given to the constructor instead,
+        as they are)."""
+        # Imported here, not with the module: Powertools reads its settings at import, after
+        # devstack/process.py set them up.
+        from handlers import invalidator, publisher, resolver
+
+        return {
+            "resolver": self._handlers["resolver"] or resolver.build(self.tables),
+            "publisher": self._handlers["publisher"] or publisher.build(
+                self.tables, graphql_url=self.graphql_url, region=self.region,
+                cafile=str(self.ca_path)),
+            "invalidator": self._handlers["invalidator"] or invalidator.build(
+                self.tables, distribution_id=self.distribution_id),
+        }
+
+    def _build_app(self, resolver: Callable):
         user_pool = UserPoolVerifier(
             f"{self.moto_endpoint}/{self.user_pool_id}/.well-known/jwks.json",
             f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}",
@@ -288,7 +233,7 @@ class Stack:
         frozen = boto3.Session().get_credentials().get_frozen_credentials()
         credentials = Credentials(frozen.access_key, frozen.secret_key)
         gateway = Gateway(
-            self._handlers["resolver"] or _handler("resolver"),
+            resolver,
             self.region,
             on_write=lambda entity: self._pollers and self._pollers.nudge(entity),
         )
@@ -313,8 +258,7 @@ class Stack:
             if self.app_dir and self.hosted_ui_domain else None,
         ).app()
 
-    def _start_server(self, app, sock: socket.socket) -> None:
-        certificate = tls.generate(self.state_dir)
+    def _start_server(self, app, sock: socket.socket, certificate: tls.Certificate) -> None:
         config = uvicorn.Config(
             app,
             ssl_certfile=str(certificate.cert_path),
@@ -343,33 +287,27 @@ class Stack:
         try:
             self._moto = MotoServer()
             self.moto_endpoint = self._moto.start()
-            self._set_env({
-                "AWS_ENDPOINT_URL": self.moto_endpoint,
-                "AWS_REGION": self.region,
-                "AWS_DEFAULT_REGION": self.region,
-                "GRAPHQL_URL": self.graphql_url,
-                "SSL_CERT_FILE": str(self.ca_path),
-                **{k: v for k, v in LAMBDA_DEFAULTS.items() if k not in os.environ},
-            })
+            self.tables = Tables.named(
+                self.prefix, endpoint_url=self.moto_endpoint, region=self.region
+            )
             saved = persist.load(self.persist_dir) if self.persist_dir else None
             self._provision(saved.users if saved else {})
-            self._set_env({**self.table_env, "DISTRIBUTION_ID": self.distribution_id})
             if saved:
                 persist.restore(saved, self)
             self.config = self._build_config()
-            app = self._build_app()
+            certificate = tls.generate(self.state_dir)  # before the publisher trusts its CA
+            functions = self._functions()
+            app = self._build_app(functions["resolver"])
             consumers = [
-                Consumer("saint-esprit-publisher",
-                         self._handlers["publisher"] or _handler("publisher")),
-                Consumer("saint-esprit-invalidator",
-                         self._handlers["invalidator"] or _handler("invalidator")),
+                Consumer("saint-esprit-publisher", functions["publisher"]),
+                Consumer("saint-esprit-invalidator", functions["invalidator"]),
             ]
             self._pollers = StreamPollers(
                 self.dynamodb, self.client("dynamodbstreams"),
-                {entity.name: self.table_env[entity.table_env] for entity in ENTITIES},
+                {entity.name: self.tables.name(entity) for entity in ENTITIES},
                 self.region, consumers, self.poll_interval,
             )
-            self._start_server(app, sock)
+            self._start_server(app, sock, certificate)
             self._pollers.start()
             if self.legacy_bridge:
                 self._bridge = LegacyBridge.for_stack(self)
@@ -389,7 +327,7 @@ class Stack:
 
     # ------------------------------------------------------------------------------ stop
     def stop(self) -> None:
-        """Stop serving, save state if asked, stop moto, free the ports, restore the env."""
+        """Stop serving, save state if asked, stop moto, free the ports."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -413,12 +351,6 @@ class Stack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
-        for name, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        self._saved_env = {}
 
     def __enter__(self) -> "Stack":
         return self.start()

@@ -37,7 +37,8 @@ def moto_server():
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    endpoint = f"http://127.0.0.1:{server._server.server_port}"
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     yield endpoint
     server.stop()
@@ -45,15 +46,14 @@ def moto_server():
 
 @pytest.fixture
 def tables(moto_server, request):
-    """Fresh, empty tables for one test (unique prefix), exported as TABLE_* variables."""
-    import boto3
-
+    """Fresh, empty tables for one test (unique prefix): a `Tables` reaching them through the
+    SDK's defaults (AWS_ENDPOINT_URL: the session's moto)."""
     from devstack.provision import create_tables
+    from newsroom.tables import Tables
 
-    prefix = f"t{abs(hash(request.node.nodeid)) % 10**8}"
-    env = create_tables(boto3.client("dynamodb"), prefix=prefix)
-    os.environ.update(env)
-    yield env
-    dynamodb = boto3.client("dynamodb")
-    for name in env.values():
+    named = Tables.named(f"t{abs(hash(request.node.nodeid)) % 10**8}")
+    dynamodb = named.dynamodb()
+    create_tables(dynamodb, named)
+    yield named
+    for name in named.names.values():
         dynamodb.delete_table(TableName=name)

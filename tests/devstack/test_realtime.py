@@ -93,7 +93,7 @@ def test_a_direct_table_write_reaches_subscribers_once_and_stays_listed(stack, r
             await client.subscribe(ON_NEWS)
             await asyncio.to_thread(
                 stack.dynamodb.put_item,
-                TableName=stack.table_env["TABLE_NEWS"],
+                TableName=stack.tables.name("news"),
                 Item={"id": {"S": item_id}, "title": {"S": "Flash national"}},
             )
             message = await client.next_data(timeout=3)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 def stored_news(stack, news_id: str) -> dict:
     """The news item as the table holds it now (what every browser will load), fields unpacked."""
-    response = stack.dynamodb.get_item(TableName=stack.table_env["TABLE_NEWS"], Key={"id": {"S": news_id}},
+    response = stack.dynamodb.get_item(TableName=stack.tables.name("news"), Key={"id": {"S": news_id}},
                                        ConsistentRead=True)
     return unpacked(from_dynamodb(response["Item"]))
 
@@ -177,7 +177,7 @@ def test_presence_appears_live_warns_before_editing_and_expires_when_the_browser
     expect(badge).to_have_count(0, timeout=15_000)
     # The row is still in the table (TTL purges within days), but the server leaves it out.
     rows = stack.dynamodb.query(
-        TableName=stack.table_env["TABLE_PRESENCE"], KeyConditionExpression="itemKey = :key",
+        TableName=stack.tables.presence, KeyConditionExpression="itemKey = :key",
         ExpressionAttributeValues={":key": {"S": f"news#{news_id}"}})["Items"]
     assert len(rows) == 1
     assert simon.evaluate("([entity, id]) => window.Storage.loadEditors(entity, id)", ["news", news_id]) == []

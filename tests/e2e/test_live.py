@@ -61,7 +61,7 @@ def test_a_write_made_directly_to_the_table_appears_in_every_browser(signed_in_p
     title = _unique("Flash national (job planifié)")
     # A scheduled back-end job writes straight into DynamoDB, as the legacy jobs do.
     stack.dynamodb.put_item(
-        TableName=stack.table_env["TABLE_NEWS"],
+        TableName=stack.tables.name("news"),
         Item={"id": {"S": news_id}, "title": {"S": title}, "category": {"S": "national"},
               "updatedAt": {"N": str(int(time.time() * 1000))}},
     )
