@@ -1,13 +1,15 @@
-"""The one Lambda archive: the `handlers/` package plus its pinned dependencies.
+"""The one Lambda archive: the core package `newsroom/`, the entry points `handlers/` built on
+it, and their pinned dependencies.
 
-Every function (resolver, publisher, invalidator) runs from the same archive, imported in
-Lambda as `handlers.resolver` etc. The archive is built deterministically (sorted entries, fixed
-timestamps and modes), so an unchanged build has the same bytes and the same hash: Pulumi sees
-no change and does not redeploy the functions.
+Every function (resolver, publisher, invalidator, bridge) runs from the same archive, imported
+in Lambda as `handlers.resolver` etc., which imports its rules from `newsroom` beside it. The
+archive is built deterministically (sorted entries, fixed timestamps and modes), so an unchanged
+build has the same bytes and the same hash: Pulumi sees no change and does not redeploy the
+functions; a change to either package changes the hash and redeploys them all.
 
-Dependencies are installed once per content of `handlers/requirements.txt`, for the Lambda
-platform (Python 3.13 on arm64), and cached under `build/`: later builds, and the unit tests,
-work offline.
+Dependencies (of both packages) are installed once per content of `handlers/requirements.txt`,
+for the Lambda platform (Python 3.13 on arm64), and cached under `build/`: later builds, and
+the unit tests, work offline.
 """
 from __future__ import annotations
 
@@ -25,8 +27,10 @@ from pathlib import Path
 import pulumi
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLERS_DIR = ROOT / "handlers"
-REQUIREMENTS = HANDLERS_DIR / "requirements.txt"
+# The packages shipped, each at the archive root under its own name (where Lambda's Python path
+# looks): the core and the entry points that import it.
+PACKAGES = ("newsroom", "handlers")
+REQUIREMENTS = ROOT / "handlers" / "requirements.txt"
 BUILD_DIR = ROOT / "build"
 
 LAMBDA_PYTHON_VERSION = "3.13"
@@ -89,23 +93,29 @@ def _provided_by_runtime(top_level: str) -> bool:
     return top_level in _RUNTIME_MODULES
 
 
-def _archive_entries(handlers_dir: Path, deps_dir: Path) -> list[tuple[str, Path]]:
-    """(name in the zip, file on disk), sorted by name: the handler modules under `handlers/`,
-    the dependencies at the archive root (where Lambda's Python path looks)."""
-    entries = [(f"handlers/{path.name}", path) for path in handlers_dir.glob("*.py")]
+def _shipped(relative: Path) -> bool:
+    return not _SKIPPED_PARTS & set(relative.parts)
+
+
+def _archive_entries(source_dir: Path, deps_dir: Path) -> list[tuple[str, Path]]:
+    """(name in the zip, file on disk), sorted by name: the modules of PACKAGES as they sit in
+    `source_dir` (the repository), the dependencies beside them at the archive root."""
+    entries = [(path.relative_to(source_dir).as_posix(), path)
+               for package in PACKAGES for path in (source_dir / package).rglob("*.py")
+               if _shipped(path.relative_to(source_dir))]
     for path in deps_dir.rglob("*"):
         relative = path.relative_to(deps_dir)
-        shipped = not _SKIPPED_PARTS & set(relative.parts) and not _provided_by_runtime(relative.parts[0])
+        shipped = _shipped(relative) and not _provided_by_runtime(relative.parts[0])
         if path.is_file() and shipped and path.suffix != ".pyc":
             entries.append((relative.as_posix(), path))
     return sorted(entries)
 
 
-def build_zip(handlers_dir: Path, deps_dir: Path) -> bytes:
+def build_zip(source_dir: Path, deps_dir: Path) -> bytes:
     """The archive's bytes: the same inputs always give the same bytes."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, path in _archive_entries(handlers_dir, deps_dir):
+        for name, path in _archive_entries(source_dir, deps_dir):
             info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
             info.external_attr = _FILE_MODE << 16
             info.create_system = 3  # Unix, whatever the build machine
@@ -114,10 +124,10 @@ def build_zip(handlers_dir: Path, deps_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
-def write_archive(handlers_dir: Path = HANDLERS_DIR, requirements: Path = REQUIREMENTS,
+def write_archive(source_dir: Path = ROOT, requirements: Path = REQUIREMENTS,
                   build_dir: Path = BUILD_DIR) -> Path:
     """Build the archive into `build/lambda-<content hash>.zip` and return its path."""
-    data = build_zip(handlers_dir, dependencies_dir(requirements, build_dir))
+    data = build_zip(source_dir, dependencies_dir(requirements, build_dir))
     path = build_dir / f"lambda-{_digest(data)}.zip"
     if not path.exists():
         partial = path.with_suffix(".partial")

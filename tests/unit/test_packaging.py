@@ -1,10 +1,12 @@
-"""The Lambda archive: the handlers and their pinned dependencies, byte-for-byte the same for an
-unchanged build (so `pulumi up` does not redeploy the functions for nothing)."""
+"""The Lambda archive: the core package `newsroom/`, the handlers built on it and their pinned
+dependencies, byte-for-byte the same for an unchanged build (so `pulumi up` does not redeploy
+the functions for nothing), and enough on its own for the handlers to import and run in Lambda."""
 from __future__ import annotations
 
 import hashlib
 import importlib.util
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from newsroom.entities import ENTITIES, PRESENCE
+from newsroom.tables import Tables
 from infra import packaging
 
 # Pinned versions by distribution name (extras such as `[tracer]` stripped).
@@ -42,14 +44,30 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def checkout(folder: Path) -> Path:
+    """A copy of the shipped packages, as a fresh clone would have them."""
+    for package in packaging.PACKAGES:
+        shutil.copytree(packaging.ROOT / package, folder / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def package_modules(folder: Path, package: str) -> set[str]:
+    return {path.relative_to(folder).as_posix() for path in (folder / package).rglob("*.py")
+            if "__pycache__" not in path.parts}
+
+
 def test_two_builds_of_the_same_sources_give_the_same_bytes(tmp_path, deps_dir):
-    handlers = shutil.copytree(packaging.HANDLERS_DIR, tmp_path / "handlers")
-    first = packaging.build_zip(handlers, deps_dir)
-    for path in handlers.glob("*.py"):  # a fresh checkout: new timestamps, same contents
+    sources = checkout(tmp_path / "clone")
+    first = packaging.build_zip(sources, deps_dir)
+    for path in sources.rglob("*.py"):  # a fresh checkout: new timestamps, same contents
         os.utime(path, (1_900_000_000, 1_900_000_000))
-    assert sha256(packaging.build_zip(handlers, deps_dir)) == sha256(first)
-    (handlers / "entities.py").write_text((handlers / "entities.py").read_text() + "\n# changed\n")
-    assert sha256(packaging.build_zip(handlers, deps_dir)) != sha256(first)
+    assert sha256(packaging.build_zip(sources, deps_dir)) == sha256(first)
+    hashes = {sha256(first)}
+    for changed in ("newsroom/entities.py", "handlers/resolver.py"):  # the core, an entry point
+        (sources / changed).write_text((sources / changed).read_text() + "\n# changed\n")
+        hashes.add(sha256(packaging.build_zip(sources, deps_dir)))
+    assert len(hashes) == 3
 
 
 def test_the_archive_is_named_by_its_content_hash(archive_path):
@@ -59,13 +77,15 @@ def test_the_archive_is_named_by_its_content_hash(archive_path):
     assert packaging.write_archive() == archive_path  # rebuilding finds the same file
 
 
-def test_the_archive_holds_every_handler_module_and_the_pinned_powertools(archive_path):
+def test_the_archive_holds_the_core_every_handler_and_the_pinned_powertools(archive_path):
     with zipfile.ZipFile(archive_path) as archive:
         names = archive.namelist()
         infos = archive.infolist()
-    handler_modules = {f"handlers/{p.name}" for p in packaging.HANDLERS_DIR.glob("*.py")}
-    assert {"handlers/__init__.py", "handlers/entities.py", "handlers/errors.py"} <= handler_modules
-    assert handler_modules <= set(names)
+    core, handlers = package_modules(packaging.ROOT, "newsroom"), package_modules(packaging.ROOT, "handlers")
+    assert {"newsroom/__init__.py", "newsroom/entities.py", "newsroom/tables.py"} <= core
+    assert {"handlers/__init__.py", "handlers/resolver.py", "handlers/invalidator.py"} <= handlers
+    assert core | handlers <= set(names)
+    assert not [n for n in names if n.endswith(".py") and n.split("/")[0] in ("infra", "devstack", "tools", "tests")]
     assert "aws_lambda_powertools/__init__.py" in names
     assert f"aws_lambda_powertools-{PINNED['aws-lambda-powertools']}.dist-info/METADATA" in names
     assert names == sorted(names)
@@ -86,11 +106,13 @@ def test_the_aws_sdk_is_left_to_the_lambda_runtime(tmp_path):
                  "python_dateutil-2.9.0.post0.dist-info/METADATA", "wrapt/__init__.py", "aws_xray_sdk/__init__.py"):
         (deps / name).parent.mkdir(parents=True, exist_ok=True)
         (deps / name).write_text("# stand-in")
-    handlers = tmp_path / "handlers"
-    handlers.mkdir()
-    (handlers / "__init__.py").write_text("")
-    with zipfile.ZipFile(io.BytesIO(packaging.build_zip(handlers, deps))) as archive:
-        assert archive.namelist() == ["aws_xray_sdk/__init__.py", "handlers/__init__.py", "wrapt/__init__.py"]
+    sources = tmp_path / "clone"
+    for package in packaging.PACKAGES:
+        (sources / package).mkdir(parents=True)
+        (sources / package / "__init__.py").write_text("")
+    with zipfile.ZipFile(io.BytesIO(packaging.build_zip(sources, deps))) as archive:
+        assert archive.namelist() == ["aws_xray_sdk/__init__.py", "handlers/__init__.py",
+                                      "newsroom/__init__.py", "wrapt/__init__.py"]
 
 
 def lambda_runtime_sdk(folder: Path) -> Path:
@@ -104,22 +126,68 @@ def lambda_runtime_sdk(folder: Path) -> Path:
     return folder
 
 
-def test_every_handler_imports_in_lambda_from_the_archive_and_the_runtime_sdk(tmp_path, archive_path):
+# Run in a fresh interpreter with -I -S (no site-packages, no current directory): the archive,
+# then the runtime's SDK, are all it can import from. It imports every handler, then hands the
+# invalidator one stream record as Lambda would, and prints where the packages came from and the
+# handler's answer as its last line.
+LAMBDA_INVOCATION = """
+import importlib, json, sys
+archive, sdk, handler_modules, event = sys.argv[1:]
+sys.path[:0] = [archive, sdk]
+for module in handler_modules.split(","):
+    importlib.import_module(module)
+import handlers.invalidator, newsroom
+
+class Context:  # what Lambda passes the handler
+    function_name = "saint-esprit-test"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:eu-west-3:123456789012:function:saint-esprit-test"
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+answer = handlers.invalidator.handler(json.loads(event), Context())
+print(json.dumps({"handlers": handlers.__file__, "newsroom": newsroom.__file__, "answer": answer}))
+"""
+TABLES = Tables.named("saint-esprit-test")
+
+
+def retitled_news_record() -> dict:
+    """A stream record of the news table: a news retitled, no media touched (nothing to
+    invalidate, so no AWS call; the account id is AWS's documentation placeholder)."""
+    image = {"id": {"S": "news-1763451000000"}, "version": {"N": "2"}, "updatedAt": {"N": "1763451060000"}}
+    return {
+        "eventID": "1", "eventName": "MODIFY", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-3",
+        "eventSourceARN": f"arn:aws:dynamodb:eu-west-3:123456789012:table/{TABLES.name('news')}"
+                          "/stream/2026-01-01T00:00:00.000",
+        "dynamodb": {"Keys": {"id": image["id"]}, "SequenceNumber": "111100000000000000000001",
+                     "ApproximateCreationDateTime": 1763451060, "StreamViewType": "NEW_AND_OLD_IMAGES",
+                     "OldImage": {**image, "title": {"S": "Flash 7h"}},
+                     "NewImage": {**image, "title": {"S": "Flash 7h30"}}},
+    }
+
+
+def test_every_handler_imports_and_runs_in_lambda_from_the_archive_and_the_runtime_sdk(tmp_path, archive_path):
     archive_dir = tmp_path / "task"
     with zipfile.ZipFile(archive_path) as archive:
         archive.extractall(archive_dir)
     sdk = lambda_runtime_sdk(tmp_path / "runtime")
-    modules = sorted(f"handlers.{p.stem}" for p in packaging.HANDLERS_DIR.glob("*.py") if p.stem != "__init__")
-    # -I -S: no site-packages, no current directory: only the archive, then the runtime's SDK.
-    script = (f"import sys; sys.path[:0] = [{str(archive_dir)!r}, {str(sdk)!r}]; "
-              f"import importlib; [importlib.import_module(m) for m in {modules!r}]; "
-              "import handlers; print(handlers.__file__)")
-    environment = {  # what Lambda sets, and what the streams/api tiers set
+    handler_modules = sorted(f"handlers.{p.stem}" for p in (packaging.ROOT / "handlers").glob("*.py")
+                             if p.stem != "__init__")
+    environment = {  # what Lambda sets, and what the api/streams/bridge tiers set
         "AWS_LAMBDA_FUNCTION_NAME": "saint-esprit-test", "AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-west-3",
         "GRAPHQL_URL": "https://example.invalid/graphql", "DISTRIBUTION_ID": "E0000000000000",
-        **{e.table_env: f"t-{e.name}" for e in ENTITIES}, PRESENCE.table_env: "t-presence",
+        "MEDIA_PATH_PREFIX": "/media/", "INVALIDATION_PATHS": "{}", "MAX_INVALIDATION_PATHS": "15",
+        "LEGACY_TABLES": "{}", "TOMBSTONE_RETENTION_DAYS": "30",
+        "POWERTOOLS_SERVICE_NAME": "invalidator", "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit",
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+        "AWS_EC2_METADATA_DISABLED": "true",  # no credentials either: any AWS call would fail
+        **TABLES.env(),
     }
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True,
-                            env=environment, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", LAMBDA_INVOCATION, str(archive_dir), str(sdk), ",".join(handler_modules),
+         json.dumps({"Records": [retitled_news_record()]})],
+        capture_output=True, text=True, env=environment, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-1500:]
-    assert result.stdout.strip().startswith(str(archive_dir))
+    ran = json.loads(result.stdout.strip().splitlines()[-1])
+    assert Path(ran["handlers"]).is_relative_to(archive_dir) and Path(ran["newsroom"]).is_relative_to(archive_dir)
+    assert ran["answer"] == {"batchItemFailures": []}, result.stdout[-3000:]  # the handler's logs
