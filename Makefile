@@ -41,8 +41,11 @@ test: install frontend
 	cd frontend && npm test --silent
 	$(PY) -m pytest
 
+# Every benchmark, one module after the other (bench/<name>.py runs as `python -m bench.<name>`;
+# bench/lambda_events.py is the events they share, not a benchmark).
+BENCHMARKS := $(filter-out __init__ lambda_events,$(basename $(notdir $(wildcard bench/*.py))))
 bench: install frontend
-	@set -e; for b in bench/*.py; do echo "== $$b"; $(PY) $$b; done
+	@set -e; for b in $(BENCHMARKS); do echo "== bench.$$b"; $(PY) -m bench.$$b; done
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist .devstack .pytest_cache

@@ -4,25 +4,18 @@ app's re-read) — with the storage module in Chromium through the local stack, 
 storage's behaviour measured in the same run on the same tables: a Scan of every table per
 `load()`, a full re-read after every save, a DescribeTable of every table at boot.
 
-    .venv/bin/python bench/app_session.py     (needs frontend/dist and /usr/bin/chromium: make install frontend)
+    .venv/bin/python -m bench.app_session    (needs frontend/dist and /usr/bin/chromium: make install frontend)
 """
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import tests.conftest  # noqa: E402,F401  (fake AWS credentials: everything goes to the stack's moto)
-
-os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # the handlers' metric lines would drown the figures
-from newsroom.entities import BY_NAME  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _built_frontend, sign_in  # noqa: E402
-from tests.e2e.newsroom_data import seed  # noqa: E402
+from devstack import process
+from devstack.browser import CHROMIUM_ARGS, MissingTool, built_frontend, chromium, sign_in
+from devstack.seed import seed
 
 # A station's newsroom after a few months (the tables the app lists).
 COUNTS = {"news": 200, "animations": 50, "blocks": 25, "conductors": 15, "journals": 10}
@@ -64,8 +57,8 @@ def without_stream_fan_out(stack) -> None:
 def legacy_session(stack, ids: list[str]) -> dict[str, tuple[int, float]]:
     """The old storage's traffic for the same session, boto3 straight to moto (no browser, no
     API: a lower bound of what it cost). Per phase: (DynamoDB requests, seconds)."""
-    dynamodb = stack.dynamodb
-    tables = {name: stack.table_env[BY_NAME[name].table_env] for name in APP_LISTS}
+    dynamodb = stack.tables.dynamodb()
+    tables = {name: stack.tables.name(name) for name in APP_LISTS}
     count = 0
 
     def scan_all() -> None:  # loadAllData, every page (the old code stopped at the first MB)
@@ -90,7 +83,7 @@ def legacy_session(stack, ids: list[str]) -> dict[str, tuple[int, float]]:
 
     def boot() -> None:
         nonlocal count
-        for table in [*tables.values(), stack.table_env[BY_NAME["multitracks"].table_env]]:
+        for table in [*tables.values(), stack.tables.name("multitracks")]:
             dynamodb.describe_table(TableName=table)  # init checks every table it uses
             count += 1
         scan_all()  # init's loadAllData
@@ -121,7 +114,7 @@ def new_session(stack, ids: list[str]) -> dict[str, tuple[int, float]]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
         page = browser.new_context(ignore_https_errors=True).new_page()
         sign_in(page, stack, "journalist")
         requests: list[tuple[str, str]] = []  # (phase, url) of every HTTP request the page makes
@@ -147,11 +140,14 @@ def new_session(stack, ids: list[str]) -> dict[str, tuple[int, float]]:
 def main() -> int:
     from devstack.stack import Stack
 
-    if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} is missing: make install", file=sys.stderr)
+    process.set_up()  # fake credentials (everything goes to the stack's moto), the handlers' metrics off
+    try:
+        chromium()
+    except MissingTool as missing:
+        print(missing, file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory() as state, \
-            Stack(port=0, state_dir=Path(state), frontend_dir=_built_frontend()) as stack:
+            Stack(port=0, state_dir=Path(state), frontend_dir=built_frontend()) as stack:
         without_stream_fan_out(stack)
         written = seed(stack, COUNTS, prefix="session")
         ids = [item["id"] for item in written if item["id"].startswith("session-news-")][:SAVES]

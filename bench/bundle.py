@@ -6,7 +6,7 @@ Target: each storage bundle, Amplify included, at most 90 KB gzip. The baseline 
 category of `aws-amplify` (what `import * from` each entry point would ship), minified the
 same way, so the ratio shows what importing only the needed functions saves.
 
-    .venv/bin/python bench/bundle.py        (builds frontend/dist if it is missing)
+    .venv/bin/python -m bench.bundle        (builds frontend/dist if it is missing)
 """
 from __future__ import annotations
 

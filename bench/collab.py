@@ -1,6 +1,6 @@
 """Collaboration benchmark: how fast edit presence reaches the others, and what a merge costs.
 
-    .venv/bin/python bench/collab.py [--announcements 100] [--merge-runs 2000]
+    .venv/bin/python -m bench.collab [--announcements 100] [--merge-runs 2000]
 
 1. Presence propagation through the local stack (devstack.Stack on free ports): journalist A
    announces that they edit a news item (HTTPS mutation `announceEditing`); journalist B,
@@ -17,11 +17,9 @@ import base64
 import contextlib
 import io
 import json
-import os
 import ssl
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,11 +28,10 @@ from pathlib import Path
 import requests
 from websockets.sync.client import connect
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from devstack import process
+from devstack.stack import Stack
 
-from devstack.__main__ import FAKE_CREDENTIALS  # noqa: E402
-from devstack.stack import Stack  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 # As frontend/src/collab/presence.js sends them (subscribers get only the mutation's selection).
 PRESENCE_FIELDS = "entity id editorId editorName field expiresAt active"
@@ -100,8 +97,6 @@ class PresenceWatcher:
 
 
 def presence_propagation(announcements: int) -> dict[str, float]:
-    os.environ.update(FAKE_CREDENTIALS)  # never a real account: everything goes to moto
-    os.environ.pop("AWS_PROFILE", None)
     with tempfile.TemporaryDirectory() as state, Stack(port=0, state_dir=Path(state)) as stack:
         editor = stack.sign_in("journalist")["AccessToken"]
         watcher = PresenceWatcher(stack, stack.sign_in("journalist2")["AccessToken"])
@@ -142,6 +137,7 @@ def main() -> None:
     parser.add_argument("--announcements", type=int, default=100)
     parser.add_argument("--merge-runs", type=int, default=2000)
     args = parser.parse_args()
+    process.set_up()  # never a real account: everything goes to the stack's moto
 
     merge = merge_time(args.merge_runs)
     print(f"merge of a {merge['segments']}-segment conductor (median of {merge['runs']} runs, node):")

@@ -8,21 +8,18 @@ CreateInvalidation per batch, none for a batch without cacheable changes.
 CloudFront bills per path (a wildcard counts as one) beyond 1,000 free paths a month; `/*`
 also empties the whole cache, so every asset and media file is fetched from S3 again.
 
-Run: .venv/bin/python bench/invalidation.py
+Run: .venv/bin/python -m bench.invalidation     (from the repository's root)
 """
 from __future__ import annotations
 
 import contextlib
 import io
-import os
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "functional"))
-
-from list_reads import local_aws  # noqa: E402  (bench/ is the script's folder)
+from bench.lambda_events import context, stream_record
+from bench.list_reads import local_aws
+from devstack import process
+from newsroom import items
+from newsroom.tables import Tables
 
 CHANGES, BATCHES = 1_000, 10
 TEXT_ONLY_BATCHES = {3, 7}
@@ -30,10 +27,21 @@ JOURNALISTS = 6
 MEDIA = "https://www.example.org/media/audio"
 
 
-def burst(news) -> list[list[dict]]:
-    """10 batches of 100 stream records: edits of news, a quarter of them with new audio."""
-    from stream_records import record, stored
+def stored(news, item_id: str, **fields) -> dict:
+    """A news as the API stores it (version 1, owner journalist-1)."""
+    return items.new_item(news, {"title": item_id, **fields}, item_id=item_id, owner_id="journalist-1",
+                          updated_by="journalist-1", now_ms=1_763_451_000_000)
 
+
+def invalidations(cloudfront, distribution_id: str) -> list[list[str]]:
+    """The paths of every invalidation moto's CloudFront holds, in the order they were made."""
+    summaries = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"].get("Items", [])
+    return [cloudfront.get_invalidation(DistributionId=distribution_id, Id=summary["Id"])
+            ["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] for summary in summaries]
+
+
+def burst(tables: Tables, news) -> list[list[dict]]:
+    """10 batches of 100 stream records: edits of news, a quarter of them with new audio."""
     batches = []
     for b in range(BATCHES):
         records = []
@@ -44,26 +52,30 @@ def burst(news) -> list[list[dict]]:
             after = {**before, "title": "relu", "version": 2}
             if b not in TEXT_ONLY_BATCHES and n % 4 == 0:
                 after["audioUrl"] = f"{folder}/news-{number}-v2.mp3"
-            records.append(record(news, "MODIFY", before, after))
+            records.append(stream_record(tables, news, "MODIFY", before, after))
         batches.append(records)
     return batches
 
 
 def main() -> None:
+    from devstack.provision import create_distribution
     from handlers import invalidator
+    from newsroom import aws
     from newsroom.entities import BY_NAME
-    from stream_records import CONTEXT, batch, cloudfront_distribution, invalidations
 
-    with local_aws("bench-invalidation"):
-        os.environ["DISTRIBUTION_ID"] = distribution_id = cloudfront_distribution()
-        batches = burst(BY_NAME["news"])
+    process.set_up()
+    with local_aws("bench-invalidation") as tables:
+        cloudfront = aws.client("cloudfront", tables.endpoint_url, tables.region)
+        distribution_id = create_distribution(cloudfront, "bench-media")
+        handler = invalidator.build(tables, distribution_id=distribution_id)
+        batches = burst(tables, BY_NAME["news"])
         calls_per_batch, paths_per_batch = [], []
         for records in batches:
-            before = invalidations(distribution_id)
+            before = invalidations(cloudfront, distribution_id)
             with contextlib.redirect_stdout(io.StringIO()):  # Powertools metrics lines
-                response = invalidator.handler(batch(*records), CONTEXT)
+                response = handler({"Records": records}, context("saint-esprit-invalidator"))
             assert response["batchItemFailures"] == []
-            made = invalidations(distribution_id)[len(before):]
+            made = invalidations(cloudfront, distribution_id)[len(before):]
             calls_per_batch.append(len(made))
             paths_per_batch.append(sum(len(paths) for paths in made))
         precise = sum(1 for records in batches for r in records

@@ -9,19 +9,17 @@ The trash (deleted items) likewise: a Query on the sparse trash index, beside th
 design of the newsroom page, which read every change of the retention window (changesSince)
 and kept the deletes.
 
-Run: .venv/bin/python bench/list_reads.py
+Run: .venv/bin/python -m bench.list_reads     (from the repository's root)
 """
 from __future__ import annotations
 
 import contextlib
 import io
-import os
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.lambda_events import REGION, context, identity, resolver_event
+from devstack import process
+from newsroom.tables import Tables
 
 ITEMS = 10_000
 TOMBSTONE_SHARE = 0.2
@@ -29,37 +27,23 @@ TOMBSTONE_SHARE = 0.2
 
 @contextlib.contextmanager
 def local_aws(prefix: str = "bench"):
-    """Fake credentials, a moto server on a free loopback port, and fresh tables named in the
-    TABLE_* variables the handlers read (the other benchmarks reuse this)."""
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-3", "AWS_REGION": "eu-west-3",
-        "POWERTOOLS_SERVICE_NAME": "saint-esprit-bench", "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit",
-    })
-    for leaked in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        os.environ.pop(leaked, None)
-    import logging
+    """A moto server on a free loopback port with fresh tables; yields the `Tables` naming them
+    (the other in-process benchmarks reuse this). Call `devstack.process.set_up()` first: the
+    credentials must be fake."""
+    from devstack.provision import create_tables
+    from devstack.moto_server import MotoServer
 
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    server = MotoServer()
+    endpoint = server.start()
     try:
-        os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{server._server.server_port}"
-        import boto3
-
-        from devstack.provision import create_tables
-
-        os.environ.update(create_tables(boto3.client("dynamodb"), prefix=prefix))
-        yield boto3.client("dynamodb")
+        tables = Tables.named(prefix, endpoint_url=endpoint, region=REGION)
+        create_tables(tables.dynamodb(), tables)
+        yield tables
     finally:
         server.stop()
 
 
-def fill(client, news) -> int:
+def fill(tables: Tables, news) -> int:
     """10,000 news of about 2 KB, every fifth one a tombstone; returns the live count."""
     from newsroom import items
     from newsroom.aws import to_dynamodb
@@ -75,47 +59,48 @@ def fill(client, news) -> int:
             live += 1
         batch.append({"PutRequest": {"Item": to_dynamodb(item)}})
         if len(batch) == 25:
-            client.batch_write_item(RequestItems={news.table_name(): batch})
+            tables.dynamodb().batch_write_item(RequestItems={tables.name(news): batch})
             batch = []
     return live
 
 
-def through_resolver(field: str, kept=lambda item: True, **arguments) -> tuple[int, int, int]:
+def through_resolver(tables: Tables, field: str, kept=lambda item: True, **arguments) -> tuple[int, int, int]:
     """Page a list field to completion through the resolver Lambda; count what DynamoDB read
     and the items `kept` (what the caller shows)."""
-    from newsroom.aws import dynamodb
+    from handlers import resolver
 
-    sys.path.insert(0, str(ROOT / "tests" / "functional"))
-    from appsync_calls import call, identity
-
+    handler, caller = resolver.build(tables), identity("journalist-1")
     read = {"items": 0, "requests": 0}
 
     def count(parsed, **_):
         read["items"] += parsed.get("ScannedCount", 0)
         read["requests"] += 1
 
-    events = dynamodb().meta.events
+    events = tables.dynamodb().meta.events  # the client the resolver reads through
     events.register("after-call.dynamodb.Query", count)
-    returned, token, caller = 0, None, identity("journalist-1", "journalists")
+    returned, token = 0, None
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # Powertools metrics lines
             while True:
-                page = call(field, caller, limit=1000, nextToken=token, **arguments)["data"]
+                envelope = handler(resolver_event(field, caller, limit=1000, nextToken=token, **arguments),
+                                   context("saint-esprit-resolver"))
+                page = envelope["data"]
                 returned += sum(1 for item in page["items"] if kept(item))
                 token = page["nextToken"]
                 if not token:
                     break
     finally:
         events.unregister("after-call.dynamodb.Query", count)
+    assert read["requests"], "the resolver's Queries were not seen: it reads through another client"
     return read["items"], returned, read["requests"]
 
 
-def scan_and_filter(client, news) -> tuple[int, int, int, int]:
+def scan_and_filter(tables: Tables, news) -> tuple[int, int, int, int]:
     """The replaced design: Scan every page, drop tombstones in code."""
     read = returned = requests = first_page_live = 0
     start = None
     while True:
-        page = client.scan(TableName=news.table_name(), **({"ExclusiveStartKey": start} if start else {}))
+        page = tables.dynamodb().scan(TableName=tables.name(news), **({"ExclusiveStartKey": start} if start else {}))
         requests += 1
         read += page["ScannedCount"]
         live = sum(1 for item in page["Items"] if "deletedAt" not in item)
@@ -130,20 +115,21 @@ def scan_and_filter(client, news) -> tuple[int, int, int, int]:
 def main() -> None:
     from newsroom.entities import BY_NAME
 
+    process.set_up()
     news = BY_NAME["news"]
-    with local_aws("bench-list") as client:
+    with local_aws("bench-list") as tables:
         started = time.perf_counter()
-        live = fill(client, news)
+        live = fill(tables, news)
         print(f"table: {ITEMS} news (~2 KB each), {ITEMS - live} tombstones, {live} live "
               f"(filled in {time.perf_counter() - started:.1f} s)")
         started = time.perf_counter()
-        index_read, index_returned, index_requests = through_resolver("listNews")
+        index_read, index_returned, index_requests = through_resolver(tables, "listNews")
         list_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        scan_read, scan_returned, scan_requests, first_page = scan_and_filter(client, news)
+        scan_read, scan_returned, scan_requests, first_page = scan_and_filter(tables, news)
         scan_seconds = time.perf_counter() - started
-        trash = through_resolver("listDeletedNews")
-        feed = through_resolver("changesSince", kept=lambda change: change["op"] == "DELETE",
+        trash = through_resolver(tables, "listDeletedNews")
+        feed = through_resolver(tables, "changesSince", kept=lambda change: change["op"] == "DELETE",
                                 entity="news", since=0)  # the whole retention window
     assert index_returned == scan_returned == live, (index_returned, scan_returned, live)
     assert trash[1] == feed[1] == ITEMS - live, (trash, feed)

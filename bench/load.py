@@ -3,33 +3,24 @@ local stack — beside the legacy design measured in the same run on the same it
 Scan per entity table in 1 MB pages (the legacy app did that after every save, and ignored
 `LastEvaluatedKey`, so it silently stopped at the first MB of each table). The legacy tables
 hold the items as the legacy app stored them, one attribute per field (the platform's tables
-pack the app's fields in one attribute: handlers/items.py, "stored form").
+pack the app's fields in one attribute: newsroom/items.py, "stored form").
 
-    .venv/bin/python bench/load.py          (needs frontend/dist and /usr/bin/chromium: make install frontend)
+    .venv/bin/python -m bench.load         (needs frontend/dist and /usr/bin/chromium: make install frontend)
 """
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import tempfile
 import time
 from decimal import Decimal
-from itertools import islice
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import tests.conftest  # noqa: E402,F401  (fake AWS credentials: everything goes to the stack's moto)
-
-os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # the handlers' metric lines would drown the figures
-from newsroom.entities import BY_NAME  # noqa: E402
-from newsroom.items import to_client  # noqa: E402
-from newsroom.aws import to_dynamodb  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _built_frontend, sign_in  # noqa: E402
-from tests.e2e.newsroom_data import BATCH, seed  # noqa: E402
+from devstack import process
+from devstack.browser import CHROMIUM_ARGS, MissingTool, built_frontend, chromium, sign_in
+from devstack.seed import seed, write_batches
+from newsroom.items import to_client
 
 COUNTS = {"news": 3000, "animations": 800, "blocks": 400, "conductors": 500, "journals": 300}
 RUNS = 3
@@ -52,36 +43,30 @@ LOAD_IN_PAGE = """async () => {
 def without_stream_fan_out(stack) -> None:
     """Stop the stream pollers: seeding 5,000 items would otherwise publish 5,000 changes
     through the same process (one GIL) while the loads are timed. The loads read the tables
-    only. (Stack has no public switch for this: see the report.)"""
+    only. (Stack has no public switch for this.)"""
     stack._pollers.stop()
 
 
 def legacy_tables(stack, written: dict[str, list[dict]]) -> dict[str, str]:
     """The same items in tables of the legacy app's shape: keyed on `id`, one attribute per
     field (what the app saved: its fields and timestamps, no packing, no index attributes)."""
-    dynamodb = stack.dynamodb
+    dynamodb = stack.tables.dynamodb()
     tables = {}
     for name, stored in written.items():
         tables[name] = table = f"bench-legacy-{name}"
         dynamodb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                               KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                               AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
-        rows = iter(stored)
-        while batch := list(islice(rows, BATCH)):
-            # The client's view with DynamoDB's numbers (to_dynamodb refuses floats).
-            requests = [{"PutRequest": {"Item": to_dynamodb(json.loads(json.dumps(to_client(item)),
-                                                                       parse_float=Decimal))}}
-                        for item in batch]
-            while requests:
-                unprocessed = dynamodb.batch_write_item(RequestItems={table: requests})["UnprocessedItems"]
-                requests = unprocessed.get(table, [])
+        # The client's view with DynamoDB's numbers (to_dynamodb refuses floats).
+        write_batches(dynamodb, table, (json.loads(json.dumps(to_client(item)), parse_float=Decimal)
+                                        for item in stored))
     return tables
 
 
 def legacy_scans(stack, tables: dict[str, str]) -> dict[str, float]:
     """The legacy read (loadAllData): a Scan of each table the app lists, 1 MB per page
     (DynamoDB's cap). Measured both as it ran (first page only) and done right (every page)."""
-    dynamodb = stack.dynamodb
+    dynamodb = stack.tables.dynamodb()
     first_page_items = requests = items = 0
     started = time.perf_counter()
     for name in COUNTS:
@@ -108,7 +93,7 @@ def measure_load(stack, tables: dict[str, str]) -> tuple[dict[str, float], dict[
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
         page = browser.new_context(ignore_https_errors=True).new_page()
         sign_in(page, stack, "journalist2")
         posts = []
@@ -129,12 +114,15 @@ def measure_load(stack, tables: dict[str, str]) -> tuple[dict[str, float], dict[
 def main() -> int:
     from devstack.stack import Stack
 
-    if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} is missing: make install", file=sys.stderr)
+    process.set_up()  # fake credentials (everything goes to the stack's moto), the handlers' metrics off
+    try:
+        chromium()
+    except MissingTool as missing:
+        print(missing, file=sys.stderr)
         return 1
     total = sum(COUNTS.values())
     with tempfile.TemporaryDirectory() as state, \
-            Stack(port=0, state_dir=Path(state), frontend_dir=_built_frontend()) as stack:
+            Stack(port=0, state_dir=Path(state), frontend_dir=built_frontend()) as stack:
         without_stream_fan_out(stack)
         started = time.perf_counter()
         written = {name: seed(stack, {name: count}, prefix="bench") for name, count in COUNTS.items()}

@@ -5,21 +5,17 @@ builds or finds the Lambda archive, then the median of warm evaluations; beside 
 baseline, an empty program under the same mocks, so the ratio shows the program's own cost.
 Then the resources each tier declares (by component parent), per stack.
 
-Run: .venv/bin/python bench/program.py
+Run: .venv/bin/python -m bench.program     (from the repository's root)
 """
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "unit")]
-
-from conftest import evaluate, evaluate_program, make_site_dir, test_config  # noqa: E402
+from tests.unit.conftest import evaluate, evaluate_program, make_site_dir, test_config
 
 STACKS = ("prod", "dev")
 WARM_RUNS = 5

@@ -9,7 +9,7 @@ to the moment B has the `data` message:
   scheduled job would write), target p95 < 1.5 s; these wait for the stream poller.
 Baselines measured in the same run: the mutation's own HTTPS round trip, and the poll interval.
 
-    .venv/bin/python bench/realtime.py [--mutations 100] [--direct-writes 30]
+    .venv/bin/python -m bench.realtime [--mutations 100] [--direct-writes 30]
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ import asyncio
 import json
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,11 +27,12 @@ from pathlib import Path
 import boto3
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from devstack import process
+from devstack.client import RealtimeClient, graphql
+from devstack.stack import PREFIX
+from newsroom.tables import Tables
 
-from devstack.client import RealtimeClient, graphql  # noqa: E402
-from devstack.stack import PREFIX  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MUTATION_TARGET_MS = 100
 DIRECT_WRITE_TARGET_MS = 1500
@@ -121,7 +121,7 @@ async def measure(state_dir: Path, mutations: int, direct_writes: int) -> dict[s
             for i in range(direct_writes):
                 news_id = f"flash-bench-{run}-{i}"
                 await asyncio.to_thread(
-                    dynamodb.put_item, TableName=f"{PREFIX}-news",
+                    dynamodb.put_item, TableName=Tables.named(PREFIX).name("news"),
                     Item={"id": {"S": news_id}, "title": {"S": f"Flash {i}"}})
                 written = time.perf_counter()
                 results["direct"].append((await watcher.arrival(news_id) - written) * 1000)
@@ -144,6 +144,7 @@ def main() -> None:
     parser.add_argument("--mutations", type=int, default=100)
     parser.add_argument("--direct-writes", type=int, default=30)
     args = parser.parse_args()
+    process.set_up()  # the sign-ins and the direct writes go to the stack's moto, never a real account
     with tempfile.TemporaryDirectory() as state:
         process, url = start_stack(Path(state))
         try:

@@ -13,7 +13,7 @@
   its own botocore client (~100 ms more): those figures are printed for reference, with
   `import boto3, aws_xray_sdk.core` (what any X-Ray-traced function pays) beside them.
 
-Run: .venv/bin/python bench/resolver_overhead.py
+Run: .venv/bin/python -m bench.resolver_overhead     (from the repository's root)
 """
 from __future__ import annotations
 
@@ -27,11 +27,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "functional"))
+from bench.lambda_events import context, identity, resolver_event
+from bench.list_reads import local_aws
+from devstack import process
+from newsroom.tables import Tables
 
-from list_reads import local_aws  # noqa: E402  (bench/ is the script's folder)
+ROOT = Path(__file__).resolve().parent.parent
 
 CALLS = 300
 ROUNDS = 5
@@ -48,21 +49,23 @@ def _per_call(run, count: int) -> float:
     return (time.perf_counter() - started) / count
 
 
-def warm_overhead() -> dict[str, tuple[float, float]]:
+def warm_overhead(tables: Tables) -> dict[str, tuple[float, float]]:
     """Median seconds per call (resolver, bare boto3) for a write and a read."""
-    from appsync_calls import call, identity
+    from handlers import resolver
     from newsroom import items
-    from newsroom.entities import BY_NAME
     from newsroom.aws import to_dynamodb
+    from newsroom.entities import BY_NAME
 
     news, caller = BY_NAME["news"], identity("journalist-1", "journalists")
-    import boto3
-
-    client, table = boto3.client("dynamodb"), news.table_name()
+    client, table = tables.dynamodb(), tables.name(news)
+    handler, lambda_context = resolver.build(tables), context("saint-esprit-resolver")
     fields = json.dumps(NEWS_FIELDS)
 
+    def call(field, **arguments):
+        return handler(resolver_event(field, caller, **arguments), lambda_context)
+
     def resolver_create(n, tag):
-        envelope = call("createNews", caller, input={"id": f"news-{tag}-{n}", "data": fields})
+        envelope = call("createNews", input={"id": f"news-{tag}-{n}", "data": fields})
         assert "data" in envelope, envelope
 
     def bare_put(n, tag):
@@ -71,7 +74,7 @@ def warm_overhead() -> dict[str, tuple[float, float]]:
         client.put_item(TableName=table, Item=to_dynamodb(item))
 
     def resolver_get(n, tag):
-        assert call("getNews", caller, id=f"news-{tag}-{n}")["data"]
+        assert call("getNews", id=f"news-{tag}-{n}")["data"]
 
     def bare_get(n, tag):
         assert client.get_item(TableName=table, Key={"id": {"S": f"bare-{tag}-{n}"}}, ConsistentRead=True)["Item"]
@@ -115,8 +118,9 @@ def import_seconds(modules: list[str], in_lambda: bool) -> dict[str, float]:
 
 
 def main() -> None:
-    with local_aws("bench-overhead"):
-        warm = warm_overhead()
+    process.set_up()
+    with local_aws("bench-overhead") as tables:
+        warm = warm_overhead(tables)
         modules = ["boto3", "boto3, aws_xray_sdk.core", *(f"boto3, {module}" for module in MODULES)]
         imports = {where: import_seconds(modules, where == "in Lambda") for where in ("in Lambda", "outside Lambda")}
     for name, (resolver, bare) in warm.items():

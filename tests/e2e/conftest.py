@@ -1,31 +1,21 @@
 """End-to-end fixtures: the local stack (devstack.Stack) on a free port, Debian's Chromium
-driven by Playwright, and a page signed in as any demo user.
+driven by Playwright, and a page signed in as any demo user (the browser, the built frontend
+and the sign-in are devstack/browser.py's, which the browser benchmarks use too).
 
 Reusable by every e2e module (the collab tests too):
 
     def test_x(signed_in_page, stack):
         journalist = signed_in_page("journalist")      # the newsroom page, loaded
         volunteer = signed_in_page("volunteer")        # another browser (own context)
-
-Chromium comes from Debian (`apt-get install chromium`, done by `make test`); Playwright
-never downloads a browser here.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-FRONTEND = ROOT / "frontend"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--ignore-certificate-errors",
-]
+from devstack.browser import CHROMIUM_ARGS, MissingTool, built_frontend, chromium, sign_in
+
 # How long the page may take to show a change made elsewhere (the stream pollers run every
 # 100 ms; a direct table write goes through them).
 LIVE_TIMEOUT_MS = 10_000
@@ -45,17 +35,12 @@ def pytest_collection_modifyitems(items):
         items[i] = item
 
 
-def _built_frontend() -> Path:
-    """frontend/dist, built once if missing (`make test` has built it already)."""
-    dist = FRONTEND / "dist"
-    if not (dist / "index.html").is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is needed to build the frontend (make install)")
-        if not (FRONTEND / "node_modules").is_dir():
-            subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=FRONTEND, check=True)
-        subprocess.run([npm, "run", "--silent", "build"], cwd=FRONTEND, check=True)
-    return dist
+def _installed(find):
+    """What `find` returns, or the test fails saying what to install."""
+    try:
+        return find()
+    except MissingTool as missing:
+        pytest.fail(str(missing))
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +48,7 @@ def stack(tmp_path_factory):
     """The whole local platform, on a free port, for the session."""
     from devstack.stack import Stack
 
-    with Stack(port=0, state_dir=tmp_path_factory.mktemp("devstack"), frontend_dir=_built_frontend()) as running:
+    with Stack(port=0, state_dir=tmp_path_factory.mktemp("devstack"), frontend_dir=_installed(built_frontend)) as running:
         yield running
 
 
@@ -71,8 +56,7 @@ def stack(tmp_path_factory):
 def playwright():
     """One Playwright for the session: its sync API cannot run twice in one thread, so every
     browser of the e2e tests is launched from it."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it)")
+    _installed(chromium)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as running:
@@ -81,9 +65,9 @@ def playwright():
 
 @pytest.fixture(scope="session")
 def browser(playwright):
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
+    launched = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
 
 
 @pytest.fixture
@@ -101,17 +85,6 @@ def new_context(browser):
     yield make
     for context in contexts:
         context.close()
-
-
-def sign_in(page, stack, username: str) -> None:
-    password = next(user["password"] for user in stack.users if user["username"] == username)
-    page.goto(stack.url)
-    page.get_by_test_id("signin-username").fill(username)
-    page.get_by_test_id("signin-password").fill(password)
-    page.get_by_test_id("signin-submit").click()
-    page.wait_for_selector("body[data-ready='true']")
-    # Live updates need the subscriptions acknowledged before the test makes changes.
-    page.wait_for_selector("[data-testid='connection-state'][data-state='Connected']")
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def dynamodb_calls(monkeypatch):
 
 
 def test_load_reads_every_page_without_scans_in_few_requests(signed_in_page, stack, dynamodb_calls):
-    from tests.e2e.newsroom_data import seed
+    from devstack.seed import seed
 
     seed(stack, {"news": 1100, "conductors": 30}, prefix="load")
     page = signed_in_page("journalist2")

@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, FRONTEND, LIVE_TIMEOUT_MS, ROOT
+from devstack.browser import CHROMIUM, CHROMIUM_ARGS, FRONTEND, ROOT
+from tests.e2e.conftest import LIVE_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 

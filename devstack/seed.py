@@ -1,6 +1,9 @@
 """Realistic newsroom items written straight into the local stack's tables, in their stored
 form (newsroom.items.new_item: the same indexes and system fields as an API write), many at a
-time: the e2e load test and bench/load.py fill the tables this way.
+time: the e2e load test and the browser benchmarks (bench/load.py, bench/app_session.py) fill
+the tables this way.
+
+    written = seed(stack, {"news": 3000, "conductors": 500}, prefix="load")
 """
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ import time
 from itertools import islice
 from typing import Iterator
 
+from newsroom.aws import to_dynamodb
 from newsroom.entities import BY_NAME
 from newsroom.items import new_item
-from newsroom.aws import to_dynamodb
 
 # DynamoDB takes at most 25 writes per BatchWriteItem.
 BATCH = 25
@@ -18,8 +21,9 @@ PARAGRAPH = ("Le conseil municipal a voté hier soir le budget de la saison cult
              "après un débat de plus de deux heures sur la rénovation du théâtre. ")
 
 
-def _fields(entity: str, n: int) -> dict:
-    """What the app writes for one item (sizes as in DOMAIN.md: a news is 1.7-4 KB)."""
+def app_fields(entity: str, n: int) -> dict:
+    """What the station's app writes for one item, at the sizes docs/domain.md gives (a news
+    about 3 KB, a conductor of 12 segments about 2 KB)."""
     title = f"{entity} {n:05d}"
     if entity in ("news", "animations"):
         return {"title": title, "content": PARAGRAPH * 18, "lancement": PARAGRAPH, "pied": "Fin.",
@@ -37,24 +41,29 @@ def _fields(entity: str, n: int) -> dict:
 
 
 def stored_items(entity: str, count: int, owner_id: str, prefix: str) -> Iterator[dict]:
+    """`count` items of `entity` in their stored form, ids `<prefix>-<id prefix>-<n>`."""
     definition = BY_NAME[entity]
     now = int(time.time() * 1000)
     for n in range(count):
-        yield new_item(definition, _fields(entity, n), item_id=f"{prefix}-{definition.id_prefix}-{n}",
+        yield new_item(definition, app_fields(entity, n), item_id=f"{prefix}-{definition.id_prefix}-{n}",
                        owner_id=owner_id, updated_by=owner_id, now_ms=now - count + n)
+
+
+def write_batches(dynamodb, table: str, stored: list[dict] | Iterator[dict]) -> None:
+    """Write stored items in batches of 25, retrying what DynamoDB leaves unprocessed."""
+    rows = iter(stored)
+    while batch := list(islice(rows, BATCH)):
+        requests = [{"PutRequest": {"Item": to_dynamodb(item)}} for item in batch]
+        while requests:
+            unprocessed = dynamodb.batch_write_item(RequestItems={table: requests})["UnprocessedItems"]
+            requests = unprocessed.get(table, [])
 
 
 def seed(stack, counts: dict[str, int], owner: str = "journalist", prefix: str = "seed") -> list[dict]:
     """Write `counts` ({entity: how many}) items owned by a demo user; returns them all."""
-    dynamodb = stack.dynamodb
     written = []
     for entity, count in counts.items():
-        table = stack.table_env[BY_NAME[entity].table_env]
-        items = stored_items(entity, count, stack.subs[owner], prefix)
-        while batch := list(islice(items, BATCH)):
-            requests = [{"PutRequest": {"Item": to_dynamodb(item)}} for item in batch]
-            while requests:
-                unprocessed = dynamodb.batch_write_item(RequestItems={table: requests})["UnprocessedItems"]
-                requests = unprocessed.get(table, [])
-            written.extend(batch)
+        stored = list(stored_items(entity, count, stack.subs[owner], prefix))
+        write_batches(stack.tables.dynamodb(), stack.tables.name(entity), stored)
+        written.extend(stored)
     return written
