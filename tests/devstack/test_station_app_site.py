@@ -36,7 +36,8 @@ COGNITO_AUTH = f"const tokenUrl = 'https://{APP_DOMAIN}/oauth2/token';\n"
 
 
 def _app_folder(root: Path) -> Path:
-    """A folder shaped like the station's `frontend/` (LEGACY-APP's file names)."""
+    """A folder shaped like the station's `frontend/` (its file names: docs/contracts.md,
+    "The station's app")."""
     app = root / "app"
     (app / "js" / "core").mkdir(parents=True)
     (app / "index.html").write_text(INDEX)

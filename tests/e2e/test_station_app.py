@@ -15,14 +15,10 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import re
-import ssl
 import struct
 import subprocess
-import sys
 import time
-import urllib.request
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +26,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from devstack.browser import CHROMIUM, CHROMIUM_ARGS, FRONTEND, ROOT
+from devstack.browser import CHROMIUM, CHROMIUM_ARGS, FRONTEND
+from devstack.stack import Stack
 from tests.e2e.conftest import LIVE_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
@@ -41,16 +38,12 @@ COGNITO_DOMAIN = "saint-esprit-radio-auth.auth.eu-west-3.amazoncognito.com"
 APP_CLIENT_ID = "5jst6bnhl26ekdr5a7pu9ik2f5"
 # The issue's bar for seed step 7: the other browser shows a create or a delete within 2 s.
 SEEN_ELSEWHERE_MS = 2_000
-# The stack's environment variables a stack of this test process may have set (the session's
-# in-process stack): the station's stack runs in its own process with its own.
-STACK_ENV = re.compile(r"^(AWS_ENDPOINT_URL|GRAPHQL_URL|SSL_CERT_FILE|DISTRIBUTION_ID|TABLE_\w+)$")
 
 
 @dataclass
 class StationStack:
     url: str
     passwords: dict[str, str]
-    log: Path
 
 
 @dataclass
@@ -73,35 +66,14 @@ def _station_bundle_built() -> None:
 
 @pytest.fixture(scope="module")
 def station(tmp_path_factory):
-    """`python -m devstack --app-dir tests/e2e/station_app` on a free port, in its own process
-    (one stack per process: the session's stack may be running in this one)."""
+    """The local stack serving the station's app folder (`python -m devstack --app-dir
+    tests/e2e/station_app`) on a free port, beside the session's stack in this process (its own
+    prefix: its own tables, pool and users)."""
     _station_bundle_built()
-    state = tmp_path_factory.mktemp("station-stack")
-    log = state / "devstack.log"
-    env = {name: value for name, value in os.environ.items() if not STACK_ENV.match(name)}
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "--port", "0", "--state-dir", str(state), "--app-dir", str(APP_DIR)],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while not (state / "users.json").is_file():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the station's stack did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        config = json.loads((state / "config.json").read_text())
-        url = config["graphqlUrl"].removesuffix("/graphql")
-        context = ssl.create_default_context(cafile=str(state / "ca.pem"))
-        urllib.request.urlopen(f"{url}/config.json", context=context, timeout=10).close()
-        passwords = {user["username"]: user["password"] for user in json.loads((state / "users.json").read_text())}
-        yield StationStack(url=url, passwords=passwords, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with Stack(port=0, state_dir=tmp_path_factory.mktemp("station-stack"), app_dir=APP_DIR,
+               frontend_dir=FRONTEND / "dist", prefix="station-app") as running:
+        yield StationStack(url=running.url,
+                           passwords={user["username"]: user["password"] for user in running.users})
 
 
 @pytest.fixture(scope="module")
