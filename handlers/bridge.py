@@ -1,37 +1,14 @@
-"""Carry the scheduled jobs' writes from the legacy tables into the platform, as they happen.
-
-The station's jobs (Flash Info downloader, KTO morning recorder, RSS imports) keep writing into
-the legacy table `saint-esprit-news`, keyed `(id, createdAt)`, after the cut-over. This function
-consumes that table's stream and applies the migration's own rule to each row
-(newsroom.legacy.carry_over): the row becomes a complete platform item (version, index
-attributes, owner), written with a conditional PutItem. That write is a record of the platform
-table's stream like any API write, so the publisher publishes it and the invalidator
-invalidates it: the item is listed, caught up and pushed to every open newsroom.
-
-- When the job wrote the row: its `updatedAt`, else the stream's time of the write. A row
-  replaces the platform item only if written after the item's last write
-  (newsroom.legacy.last_written): a journalist's edit made after the job's write stays until the
-  job writes that item again. A row whose fields the platform already holds writes nothing, so
-  replays (retried batches, a stream read from its start) write nothing.
-- Duplicates: every row of one id lands on the same platform item (keyed by id alone); the most
-  recently written wins whatever order the rows arrive in.
-- REMOVE (a row deleted from the legacy table) is not carried: the platform owns deletions
-  since the cut-over (the newsroom deletes through the app), and the jobs only create and update
-  (a removed row is housekeeping or a duplicate being cleaned up). Counted, never an error.
-- A record that cannot become an item (no new image, no id, a binary attribute, base64 audio,
-  over the size limits, a tombstone) is a ValidationError naming why: reported in
-  `batchItemFailures`, retried a bounded number of times, then sent to the failure queue whose
-  alarm tells a human. The rest of the batch is carried.
+"""The bridge Lambda: each record of the legacy tables' streams carried into the platform's
+tables (newsroom/bridging.py); records that cannot become an item are reported in
+`batchItemFailures` (retried a bounded number of times, then sent to the failure queue).
 
 Environment: `LEGACY_TABLES` (JSON: legacy table name → entity, e.g.
 `{"saint-esprit-news": "news"}`) and the platform's `TABLE_*` variables.
 """
 from __future__ import annotations
 
-import decimal
 import json
-import os
-from typing import Any
+from typing import Any, Mapping
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -40,102 +17,37 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from newsroom import items
-from newsroom.entities import BY_NAME, Entity
-from newsroom.errors import ValidationError
-from newsroom.legacy import SCHEDULED_JOBS, carry_over
-from newsroom.observability import MetricUnit, logger, metrics, tracer
-from newsroom.aws import dynamodb, from_dynamodb
-
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-
-# The metric each outcome of newsroom.legacy.carry_over counts under.
-OUTCOME_METRICS = {
-    "created": "LegacyWritesCarried",
-    "updated": "LegacyWritesCarried",
-    "unchanged": "LegacyWritesUnchanged",
-    "skipped_newer": "LegacyWritesOlderThanPlatform",
-}
+from handlers.environment import Handler, Misconfigured, from_environment
+from newsroom import bridging
+from newsroom.observability import logger, metrics, tracer
+from newsroom.tables import Tables
 
 
-def legacy_entity(event_source_arn: str) -> Entity:
-    """The entity whose legacy table emitted the record (`...:table/<name>/stream/<label>`)."""
-    table = event_source_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
-    try:
-        tables = json.loads(os.environ.get("LEGACY_TABLES") or "{}")
-    except ValueError:
-        raise LookupError("LEGACY_TABLES is not a JSON object of legacy table → entity") from None
-    entity = tables.get(table) if isinstance(tables, dict) else None
-    if entity not in BY_NAME:
-        raise LookupError(f"stream of table {table!r} is not a bridged legacy table (LEGACY_TABLES)")
-    return BY_NAME[entity]
+def build(tables: Tables, *, legacy_tables: Mapping[str, str]) -> Handler:
+    """The bridge from the legacy tables named in `legacy_tables` (legacy table name → entity
+    name) into `tables`; ValueError when a value is not an entity."""
+    bridged = bridging.bridged_entities(legacy_tables)
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
+    def carry_record(record: DynamoDBRecord) -> None:
+        bridging.carry_record(tables, bridged, record.raw_event)
 
-def _binary_attribute(image: dict[str, Any], path: str = "") -> str | None:
-    """The path of the first binary value (`B`/`BS`) in a wire-format image, if any."""
-    for name, value in image.items():
-        where = f"{path}.{name}" if path else str(name)
-        if not isinstance(value, dict):
-            continue
-        if "B" in value or "BS" in value:
-            return where
-        inner = value.get("M")
-        if isinstance(inner, dict) and (found := _binary_attribute(inner, where)):
-            return found
-        for n, element in enumerate(value.get("L") or []):
-            if isinstance(element, dict) and (found := _binary_attribute({f"[{n}]": element}, where)):
-                return found.replace(".[", "[")
-    return None
-
-
-def legacy_row(image: Any) -> dict[str, Any]:
-    """A legacy row's new image as plain values; ValidationError when it is none or holds what
-    no newsroom item can (binary values: the app writes JSON, a job writing bytes is a bug)."""
-    if not isinstance(image, dict) or not image:
-        raise ValidationError("the record has no new image: the legacy table's stream must show "
-                              "NEW_AND_OLD_IMAGES (docs/runbooks/cut-over.md)")
-    binary = _binary_attribute(image)
-    if binary is not None:
-        raise ValidationError(f"{binary} is a binary value: a newsroom item holds JSON values only")
-    try:
-        return from_dynamodb(image)
-    except (TypeError, ValueError, AttributeError, decimal.DecimalException) as error:
-        raise ValidationError(f"the new image is not a readable DynamoDB item: {error}") from None
-
-
-def carry_record(record: DynamoDBRecord) -> None:
-    raw = record.raw_event
-    stream = raw.get("dynamodb") or {}
-    try:
-        entity = legacy_entity(raw.get("eventSourceARN") or "")
-        if raw.get("eventName") == "REMOVE":
-            metrics.add_metric(name="LegacyRemovalsIgnored", unit=MetricUnit.Count, value=1)
-            logger.info("a legacy row was removed: not carried (the platform owns deletions)",
-                        extra={"entity": entity.name, "keys": stream.get("Keys")})
-            return
-        row = legacy_row(stream.get("NewImage"))
-        item_id = items.client_id(row.get("id"))
-        written_ms = items.epoch_ms(row.get("updatedAt")) or int(
-            float(stream.get("ApproximateCreationDateTime") or 0) * 1000)
-        outcome = carry_over(
-            dynamodb(), entity, row, item_id=item_id, owner=SCHEDULED_JOBS, writer=SCHEDULED_JOBS,
-            written_ms=written_ms, created_ms=items.epoch_ms(row.get("createdAt")),
-            now_ms=items.now_ms(),
+    @logger.inject_lambda_context
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict, context: Any) -> dict:
+        return process_partial_response(
+            event=event, record_handler=carry_record, processor=processor, context=context
         )
-    except (ValidationError, LookupError) as error:
-        metrics.add_metric(name="LegacyRowsRejected", unit=MetricUnit.Count, value=1)
-        logger.warning("a legacy row cannot become a newsroom item",
-                       extra={"source": raw.get("eventSourceARN"), "keys": stream.get("Keys"),
-                              "reason": str(error), "sequence": stream.get("SequenceNumber")})
-        raise
-    metrics.add_metric(name=OUTCOME_METRICS[outcome], unit=MetricUnit.Count, value=1)
-    logger.info("legacy write " + outcome, extra={"entity": entity.name, "id": item_id})
+
+    return handler
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def handler(event: dict, context: Any) -> dict:
-    return process_partial_response(
-        event=event, record_handler=carry_record, processor=processor, context=context
-    )
+def _deployed(environ: Mapping[str, str]) -> Handler:
+    try:
+        return build(Tables.from_env(environ), legacy_tables=json.loads(environ.get("LEGACY_TABLES") or "{}"))
+    except ValueError as error:  # JSONDecodeError is one
+        raise Misconfigured(f"environment variable LEGACY_TABLES: {error}") from None
+
+
+handler = from_environment(_deployed)

@@ -16,11 +16,10 @@ its indexes, so that each access pattern is a Query or a GetItem, never a Scan:
   (`expiresAt` is taken: legacy news use it for their own meaning.)
 
 Besides these, `id` and the system attributes, an item stores the app's fields packed in one
-JSON attribute, `appFields` (handlers/items.py, "stored form"; docs/contracts.md).
+JSON attribute, `appFields` (newsroom/items.py, "stored form"; docs/contracts.md).
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 LIVE_INDEX = "live-createdAt"
@@ -45,18 +44,14 @@ class Index:
 
 @dataclass(frozen=True)
 class Entity:
-    """One kind of newsroom item and the DynamoDB table that stores it."""
+    """One kind of newsroom item and the DynamoDB table that stores it (its physical name: a
+    `Tables` value, newsroom/tables.py)."""
 
     name: str  # table suffix, GraphQL `Entity` enum value, storage `type`: "news"
     type_name: str  # GraphQL object type: "News"
     plural: str  # GraphQL list suffix: listNews, listAnimations
     id_prefix: str  # prefix of ids the app generates: "news-<epoch ms>"
     scheduled: bool = False  # journals and conductors are looked up by scheduled date
-
-    @property
-    def table_env(self) -> str:
-        """Environment variable through which handlers find the table: TABLE_NEWS."""
-        return f"TABLE_{self.name.upper()}"
 
     @property
     def indexes(self) -> tuple[Index, ...]:
@@ -79,13 +74,6 @@ class Entity:
             types[index.range_key] = "N"
         return types
 
-    def table_name(self) -> str:
-        """The deployed table name, read from the environment (set by infra / the local stack)."""
-        try:
-            return os.environ[self.table_env]
-        except KeyError:
-            raise RuntimeError(f"environment variable {self.table_env} is not set") from None
-
 
 ENTITIES: tuple[Entity, ...] = (
     Entity("news", "News", "News", "news"),
@@ -99,21 +87,6 @@ ENTITIES: tuple[Entity, ...] = (
 )
 BY_NAME = {entity.name: entity for entity in ENTITIES}
 BY_TYPE = {entity.type_name: entity for entity in ENTITIES}
-
-# Names the existing app passes to saveItem/deleteItem, mapped to entities.
-ALIASES = {
-    "news": "news",
-    "animation": "animations",
-    "animations": "animations",
-    "block": "blocks",
-    "blocks": "blocks",
-    "conductor": "conductors",
-    "conductors": "conductors",
-    "journal": "journals",
-    "journals": "journals",
-    "multitrack": "multitracks",
-    "multitracks": "multitracks",
-}
 
 
 @dataclass(frozen=True)
@@ -129,7 +102,6 @@ class PresenceTable:
     hash_key: str = "itemKey"
     range_key: str = "editorId"
     ttl_attribute: str = TTL_ATTRIBUTE
-    table_env: str = "TABLE_PRESENCE"
 
 
 PRESENCE = PresenceTable()

@@ -602,11 +602,25 @@ def to_graphql(entity: Entity, item: dict[str, Any]) -> dict[str, Any]:
     return shape
 
 
-def change_op(item: dict[str, Any]) -> str:
-    """The op a stored item represents in the catch-up feed."""
+def change_op(
+    item: dict[str, Any] | None,
+    *,
+    previous: dict[str, Any] | None = None,
+    inserted: bool = False,
+    removed: bool = False,
+) -> str:
+    """The API's ChangeOp of a write that left `item` stored, the one rule of the catch-up feed
+    (which sees the stored item alone) and the publisher (which also sees the `previous` item
+    and whether the write `inserted` or `removed` it): a removal (TTL or purge) is a purge, a
+    tombstone a delete, a cleared tombstone a restore, an insert or version 1 a create (version 1
+    in a modification: a write made outside the API, just adopted), anything else an update."""
+    if removed:
+        return "PURGE"
     if is_tombstone(item):
         return "DELETE"
-    return "CREATE" if version_of(item) == 1 else "UPDATE"
+    if is_tombstone(previous):
+        return "RESTORE"
+    return "CREATE" if inserted or version_of(item) == 1 else "UPDATE"
 
 
 def to_change(

@@ -1,6 +1,6 @@
 """How one row of the legacy stores becomes a platform item: the rule the one-off migration
 (tools/migrate.py) and the bridge that keeps carrying the scheduled jobs' writes
-(handlers/bridge.py) both apply, so an item is carried over the same way whoever carries it.
+(handlers/bridge.py, newsroom/bridging.py) both apply, so an item is carried over the same way whoever carries it.
 
 - The item is built by the API's own rules (newsroom.items: normalisation, versions, owner).
 - It is written only if the platform lacks it or holds an older version of it, with a
@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from newsroom.aws import from_dynamodb, to_dynamodb
 from newsroom.entities import INDEX_ATTRIBUTES, SYSTEM_ATTRIBUTES, Entity
 from newsroom.errors import ValidationError
 from newsroom.items import (
     check_size, epoch_ms, is_tombstone, new_item, replaced_item, unpacked, version_of,
 )
-from newsroom.aws import from_dynamodb, to_dynamodb
+from newsroom.tables import Tables
 
 # Who the bridge writes as: `updatedBy` of every write it carries, `ownerId` of the items the
 # jobs create (no newsroom account ran the job).
@@ -52,7 +53,7 @@ def refuse_tombstone(data: dict[str, Any]) -> None:
 
 
 def carry_over(
-    dynamodb,
+    tables: Tables,
     entity: Entity,
     data: dict[str, Any],
     *,
@@ -80,7 +81,7 @@ def carry_over(
     candidate = new_item(entity, data, item_id=item_id, owner_id=owner, updated_by=writer,
                          now_ms=stamp, created_at=created_ms or written_ms)
     check_size(candidate)
-    table = entity.table_name()
+    dynamodb, table = tables.dynamodb(), tables.name(entity)
     found = dynamodb.get_item(TableName=table, Key={"id": {"S": item_id}}, ConsistentRead=True)
     stored = from_dynamodb(found["Item"]) if "Item" in found else None
     if stored is None:

@@ -14,15 +14,15 @@ else's announcement.
 """
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
 from newsroom.auth import Identity
+from newsroom.aws import from_dynamodb, to_dynamodb
 from newsroom.entities import BY_NAME, PRESENCE
 from newsroom.errors import ValidationError
 from newsroom.items import client_id
-from newsroom.aws import dynamodb, from_dynamodb, to_dynamodb
+from newsroom.tables import Tables
 
 # The client renews every 60 s; 90 s leaves room for one late renewal before the name vanishes.
 ANNOUNCEMENT_MS = 90_000
@@ -30,6 +30,7 @@ MAX_FIELD_LENGTH = 256
 
 
 def announce(
+    tables: Tables,
     identity: Identity, entity: str, item_id: str, field: str | None = None, *, now_ms: int | None = None
 ) -> dict[str, Any]:
     """Announce (or renew) that the caller is editing an item, optionally one field of it."""
@@ -37,7 +38,7 @@ def announce(
     if field is not None and (not isinstance(field, str) or len(field) > MAX_FIELD_LENGTH):
         raise ValidationError(f"field must be a field name of at most {MAX_FIELD_LENGTH} characters")
     if not identity.can_write_all:
-        _require_write(identity, entity, item_id)
+        _require_write(tables, identity, entity, item_id)
     now = _now(now_ms)
     row = {
         PRESENCE.hash_key: _item_key(entity, item_id),
@@ -50,16 +51,19 @@ def announce(
     }
     if field:
         row["field"] = field
-    dynamodb().put_item(TableName=_table(), Item=to_dynamodb(row))
+    tables.dynamodb().put_item(TableName=tables.presence, Item=to_dynamodb(row))
     return _presence(row, active=True)
 
 
-def stop(identity: Identity, entity: str, item_id: str, *, now_ms: int | None = None) -> dict[str, Any]:
+def stop(
+    tables: Tables, identity: Identity, entity: str, item_id: str, *, now_ms: int | None = None
+) -> dict[str, Any]:
     """The caller stopped editing (closed the editor or saved)."""
-    return _end(entity, _item_id(entity, item_id), identity.sub, identity.display_name, _now(now_ms))
+    return _end(tables, entity, _item_id(entity, item_id), identity.sub, identity.display_name, _now(now_ms))
 
 
 def clear(
+    tables: Tables,
     identity: Identity, entity: str, item_id: str, editor_id: str, *, now_ms: int | None = None
 ) -> dict[str, Any]:
     """Remove someone's announcement (admins only; clearing one's own is the same as stop)."""
@@ -68,16 +72,18 @@ def clear(
         raise ValidationError("editorId must be the editor's user id (the editorId of listEditors)")
     if editor_id != identity.sub:
         identity.require_admin("clear someone else's editing announcement")
-    return _end(entity, item_id, editor_id, None, _now(now_ms))
+    return _end(tables, entity, item_id, editor_id, None, _now(now_ms))
 
 
-def list_editors(identity: Identity, entity: str, item_id: str, *, now_ms: int | None = None) -> list[dict[str, Any]]:
+def list_editors(
+    tables: Tables, identity: Identity, entity: str, item_id: str, *, now_ms: int | None = None
+) -> list[dict[str, Any]]:
     """Who is editing an item now; announcements past their expiry are left out even before
     DynamoDB's TTL deletes them. `identity` is a signed-in member: every member may see this."""
     item_id = _item_id(entity, item_id)
     now = _now(now_ms)
-    response = dynamodb().query(
-        TableName=_table(),
+    response = tables.dynamodb().query(
+        TableName=tables.presence,
         KeyConditionExpression="#key = :key",
         ExpressionAttributeNames={"#key": PRESENCE.hash_key},
         ExpressionAttributeValues={":key": {"S": _item_key(entity, item_id)}},
@@ -87,9 +93,11 @@ def list_editors(identity: Identity, entity: str, item_id: str, *, now_ms: int |
     return [_presence(row, active=True) for row in rows if int(row["expiresAt"]) > now]
 
 
-def _end(entity: str, item_id: str, editor_id: str, editor_name: str | None, now: int) -> dict[str, Any]:
-    response = dynamodb().delete_item(
-        TableName=_table(),
+def _end(
+    tables: Tables, entity: str, item_id: str, editor_id: str, editor_name: str | None, now: int
+) -> dict[str, Any]:
+    response = tables.dynamodb().delete_item(
+        TableName=tables.presence,
         Key=to_dynamodb({PRESENCE.hash_key: _item_key(entity, item_id), PRESENCE.range_key: editor_id}),
         ReturnValues="ALL_OLD",
     )
@@ -105,10 +113,10 @@ def _end(entity: str, item_id: str, editor_id: str, editor_name: str | None, now
     return _presence(row, active=False)
 
 
-def _require_write(identity: Identity, entity: str, item_id: str) -> None:
+def _require_write(tables: Tables, identity: Identity, entity: str, item_id: str) -> None:
     """Volunteers may announce only what they may save: their own item, or one not created yet."""
-    response = dynamodb().get_item(
-        TableName=BY_NAME[entity].table_name(),
+    response = tables.dynamodb().get_item(
+        TableName=tables.name(entity),
         Key={"id": {"S": item_id}},
         ProjectionExpression="id, ownerId",
     )
@@ -137,13 +145,6 @@ def _item_id(entity: str, item_id: Any) -> str:
 
 def _item_key(entity: str, item_id: str) -> str:
     return f"{entity}#{item_id}"
-
-
-def _table() -> str:
-    try:
-        return os.environ[PRESENCE.table_env]
-    except KeyError:
-        raise RuntimeError(f"environment variable {PRESENCE.table_env} is not set") from None
 
 
 def _now(now_ms: int | None) -> int:

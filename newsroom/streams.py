@@ -3,23 +3,23 @@ which entity's table it came from, and its old and new items as plain values."""
 from __future__ import annotations
 
 import base64
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from newsroom import items
-from newsroom.entities import ENTITIES, Entity
 from newsroom.aws import from_dynamodb
+from newsroom.entities import Entity
+from newsroom.tables import Tables
 
 
-def entity_of(event_source_arn: str) -> Entity:
-    """The entity whose table emitted the record (`...:table/<name>/stream/<label>`), found
-    through the same TABLE_* variables the resolver uses."""
-    table = event_source_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
-    for entity in ENTITIES:
-        if os.environ.get(entity.table_env) == table:
-            return entity
-    raise LookupError(f"stream of table {table!r} belongs to no entity (TABLE_* variables)")
+def table_of(event_source_arn: str) -> str:
+    """The table that emitted a stream record (`...:table/<name>/stream/<label>`)."""
+    return event_source_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
+
+
+def entity_of(event_source_arn: str, tables: Tables) -> Entity:
+    """The entity whose table emitted the record; LookupError for a table not among `tables`."""
+    return tables.entity_of(table_of(event_source_arn))
 
 
 def _binaries_decoded(value: Any) -> Any:
@@ -55,11 +55,12 @@ class StreamChange:
     sequence_number: str
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> "StreamChange":
+    def from_record(cls, record: dict[str, Any], tables: Tables) -> "StreamChange":
+        """The change one record of a stream of `tables` shows."""
         stream = record["dynamodb"]
         old, new = stream.get("OldImage"), stream.get("NewImage")
         return cls(
-            entity=entity_of(record["eventSourceARN"]),
+            entity=entity_of(record["eventSourceARN"], tables),
             event_name=record["eventName"],
             old=_image(old),
             new=_image(new),
@@ -69,17 +70,9 @@ class StreamChange:
 
     @property
     def op(self) -> str:
-        """The API's ChangeOp: tombstones are deletes, a cleared tombstone is a restore, a
-        record removed from the table (TTL or purge) is a purge."""
-        if self.event_name == "REMOVE":
-            return "PURGE"
-        if items.is_tombstone(self.new):
-            return "DELETE"
-        if self.event_name == "MODIFY" and items.is_tombstone(self.old):
-            return "RESTORE"
-        # Version 1 in a MODIFY: a write made outside the API, just adopted (handlers/publisher.py).
-        created = self.event_name == "INSERT" or items.version_of(self.new) == 1
-        return "CREATE" if created else "UPDATE"
+        """The API's ChangeOp of this write (newsroom.items.change_op, the one rule)."""
+        return items.change_op(self.new, previous=self.old, inserted=self.event_name == "INSERT",
+                               removed=self.event_name == "REMOVE")
 
     @property
     def deleted(self) -> bool:
