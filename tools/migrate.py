@@ -4,8 +4,9 @@
         --owners owners.json [--dry-run] [--copy-public-audio] [--report report.json]
 
 Sources (only read, never modified): the old per-user S3 documents `users/{user}/data.json` and
-the current DynamoDB tables keyed `(id, createdAt)`. Target: the tables named by the `TABLE_*`
-environment variables (newsroom.entities), written through the resolver's own rules
+the current DynamoDB tables keyed `(id, createdAt)`. Target: the tables `--target-tables` names
+(the stack output), else the `TABLE_*` environment variables (newsroom.tables.variable), passed
+as a `Tables` to the item rules, which write through the resolver's own rules
 (newsroom.items: normalisation, versions, owner; newsroom.legacy: when a row replaces an item,
 shared with the bridge that keeps carrying the scheduled jobs' writes), so a migrated item is
 exactly what the API would have stored.
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,6 +35,7 @@ from newsroom.entities import BY_NAME, ENTITIES
 from newsroom.errors import ValidationError
 from newsroom.items import client_id
 from newsroom.legacy import carry_over, refuse_tombstone
+from newsroom.tables import Tables
 from tools import preflight
 from tools.legacy import (
     Duplicate,
@@ -92,13 +93,13 @@ class Migration:
     def __init__(
         self,
         *,
-        dynamodb,
+        tables: Tables,
         owners: OwnerDirectory,
         mover: MediaMover,
         dry_run: bool = False,
         progress_stream: TextIO | None = None,
     ):
-        self.dynamodb = dynamodb  # the target tables' client
+        self.tables = tables  # the target tables
         self.owners = owners
         self.mover = mover
         self.dry_run = dry_run
@@ -142,7 +143,7 @@ class Migration:
         data = self.mover.move_audio(item_id, record.data)
         owner = self.owners.owner_of(record)
         return carry_over(
-            self.dynamodb, entity, data, item_id=item_id, owner=owner,
+            self.tables, entity, data, item_id=item_id, owner=owner,
             written_ms=record.updated_ms, created_ms=record.created_ms, dry_run=self.dry_run,
         )
 
@@ -212,16 +213,14 @@ def summary(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None, *, dynamodb=None) -> dict[str, Any]:
-    """Run the migration; `dynamodb` lets a test wrap the target client (e.g. to crash it).
-    Every name is checked first (tools/preflight.py): a mistake stops the run before anything
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the migration. Every name is checked first (tools/preflight.py): a mistake stops the run before anything
     is read, with the problems printed and written to the report, and exit status 2."""
     args = _parser().parse_args(argv)
     try:
-        checked = preflight.check(args, dynamodb=dynamodb)
+        checked = preflight.check(args)
     except preflight.PreflightFailed as failed:
         _stop(args, failed.problems)
-    os.environ.update(checked.table_env)  # the item rules find the target tables there
     s3, dynamodb, region = checked.s3, checked.dynamodb, checked.region
     if checked.owners is not None:
         owners = checked.owners
@@ -240,7 +239,7 @@ def main(argv: list[str] | None = None, *, dynamodb=None) -> dict[str, Any]:
             f"https://s3.{region}.amazonaws.com/{public_bucket}/",
         ) if public_bucket else (),
     )
-    migration = Migration(dynamodb=dynamodb, owners=owners, mover=mover, dry_run=args.dry_run)
+    migration = Migration(tables=checked.tables, owners=owners, mover=mover, dry_run=args.dry_run)
     sources = read_sources(s3, dynamodb, args.legacy_bucket, args.legacy_prefix, checked.legacy_tables)
     report = migration.run(sources)
     _write_report(args.report, report)

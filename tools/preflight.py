@@ -23,6 +23,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from newsroom.entities import BY_NAME, ENTITIES, LIVE_INDEX
+from newsroom.tables import Tables, variable
 from tools.legacy import DEFAULT_TABLES
 from tools.owners import OwnerDirectory
 
@@ -63,16 +64,11 @@ class Checked:
     """What the run uses, once every name is known to be right."""
 
     s3: Any
-    dynamodb: Any
+    dynamodb: Any  # reaches the target and the legacy tables (the run's region)
     region: str
-    targets: dict[str, str]  # entity -> target table
+    tables: Tables  # the target tables, what the item rules (newsroom.legacy) write to
     legacy_tables: dict[str, str]  # entity -> legacy table
     owners: OwnerDirectory | None  # from --owners; None: built from the pool or empty
-
-    @property
-    def table_env(self) -> dict[str, str]:
-        """TABLE_* variables through which the item rules (handlers) find the target tables."""
-        return {BY_NAME[entity].table_env: table for entity, table in self.targets.items()}
 
 
 @dataclass
@@ -86,7 +82,8 @@ class _Preflight:
 
     # ------------------------------------------------------------ the command line alone
     def targets(self) -> dict[str, str]:
-        """The target table of every entity: --target-tables (the stack output), else TABLE_*."""
+        """The target table of every entity: --target-tables (the stack output), else the
+        TABLE_* variable the operator exported (newsroom.tables.variable names it)."""
         given: dict[str, Any] = {}
         if self.args.target_tables is not None:
             try:
@@ -108,13 +105,13 @@ class _Preflight:
                 self.problem(f"--target-tables key {key!r}", f"must name a table, not {table!r}")
         targets = {}
         for entity in ENTITIES:
-            table = given.get(entity.name) or self.environ.get(entity.table_env)
+            table = given.get(entity.name) or self.environ.get(variable(entity.name))
             if isinstance(table, str) and table:
                 targets[entity.name] = table
             elif entity.name not in given:
                 self.problem(
                     f"target table of {entity.name}",
-                    f"not named: --target-tables has no key {entity.name!r} and {entity.table_env} "
+                    f"not named: --target-tables has no key {entity.name!r} and {variable(entity.name)} "
                     f"is unset. A stack deployed before {entity.name} existed has no such table: "
                     f"deploy it (pulumi up), then {STACK_TABLES}")
         shared = {table for table in targets.values() if list(targets.values()).count(table) > 1}
@@ -191,29 +188,30 @@ class _Preflight:
         return location or "us-east-1"
 
 
-def check(args, *, dynamodb=None, environ: Mapping[str, str] = os.environ) -> Checked:
-    """Every name of the command line, checked; PreflightFailed listing every problem."""
+def check(args, *, environ: Mapping[str, str] = os.environ) -> Checked:
+    """Every name of the command line (and the TABLE_* variables it falls back on), checked;
+    PreflightFailed listing every problem."""
     run = _Preflight(args, environ)
     targets, legacy_tables, owners = run.targets(), run.legacy_tables(), run.owners()
     run.media_base_url()
     run.report_folder()
     session = boto3.session.Session()
-    region = dynamodb.meta.region_name if dynamodb is not None else session.region_name
+    region = session.region_name
     if not region:
         raise PreflightFailed(run.problems + [Problem("AWS region", "none set: export "
                               "AWS_REGION=<the region of the stack and the legacy tables>")])
-    if dynamodb is None and session.get_credentials() is None:
+    if session.get_credentials() is None:
         raise PreflightFailed(run.problems + [Problem("AWS credentials", "none found: export "
                               "AWS_PROFILE=<operator profile> (docs/runbooks/migration.md, Permissions)")])
-    s3 = boto3.client("s3", region_name=region)
-    dynamodb = dynamodb or boto3.client("dynamodb", region_name=region)
+    tables = Tables(targets, region=region)
+    s3, dynamodb = boto3.client("s3", region_name=region), tables.dynamodb()
     try:
         _check_aws(run, s3, dynamodb, region, targets, legacy_tables)
     except _CannotAsk as refused:
         run.problems.append(refused.problem)
     if run.problems:
         raise PreflightFailed(run.problems)
-    return Checked(s3, dynamodb, region, targets, legacy_tables, owners)
+    return Checked(s3, dynamodb, region, tables, legacy_tables, owners)
 
 
 def _check_aws(run: _Preflight, s3, dynamodb, region: str, targets: dict[str, str],
@@ -276,6 +274,6 @@ def _key_of(table: dict[str, Any]) -> str:
 
 
 def _is_platform_table(table: dict[str, Any]) -> bool:
-    """Keyed on `id` alone, with the live list's index (handlers/entities.py)."""
+    """Keyed on `id` alone, with the live list's index (newsroom/entities.py)."""
     indexes = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
     return _key_of(table) == "id" and LIVE_INDEX in indexes

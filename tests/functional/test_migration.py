@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
 
 import boto3
+import botocore.client
 import pytest
 
 from newsroom.entities import BY_NAME, ENTITIES
 from newsroom.items import APP_FIELDS, new_item, unpacked
 from newsroom.aws import from_dynamodb, to_dynamodb
+from newsroom.tables import variable
 from tools import legacy
 from tools.migrate import main
 
@@ -29,9 +32,12 @@ def fixture_rows(entity: str) -> list[dict]:
 
 
 @pytest.fixture
-def legacy_store(tables, request):
+def legacy_store(tables, request, monkeypatch):
     """The legacy bucket (user documents + old audio), legacy tables keyed (id, createdAt) and an
-    empty media bucket, all loaded from the fixtures; names unique to the test."""
+    empty media bucket, all loaded from the fixtures; names unique to the test. The target tables
+    are named in the TABLE_* variables, as an operator exports them (or passes --target-tables)."""
+    for name, table in tables.env().items():
+        monkeypatch.setenv(name, table)
     prefix = f"legacy{abs(hash(request.node.nodeid)) % 10**8}"
     s3, dynamodb = boto3.client("s3"), boto3.client("dynamodb")
     bucket, media = f"{prefix}-audio", f"{prefix}-media"
@@ -53,36 +59,37 @@ def legacy_store(tables, request):
         for row in fixture_rows(entity.name):
             dynamodb.put_item(TableName=table, Item=to_dynamodb(row))
         legacy_tables[entity.name] = table
-    yield {"bucket": bucket, "media": media, "tables": legacy_tables, "targets": dict(tables)}
+    yield {"bucket": bucket, "media": media, "tables": legacy_tables, "targets": tables}
     for table in legacy_tables.values():
         dynamodb.delete_table(TableName=table)
 
 
-def migrate(store, tmp_path, *extra, dynamodb=None):
+def migrate(store, tmp_path, *extra):
     args = ["--legacy-bucket", store["bucket"], "--media-bucket", store["media"],
             "--media-base-url", MEDIA_BASE_URL, "--report", str(tmp_path / "report.json")]
     for entity, table in store["tables"].items():
         args += ["--legacy-table", f"{entity}={table}"]
     if "--user-pool-id" not in extra:
         args += ["--owners", str(FIXTURES / "owners.json")]
-    report = main(args + list(extra), dynamodb=dynamodb)
+    report = main(args + list(extra))
     assert json.loads((tmp_path / "report.json").read_text()) == report
     return report
 
 
-def target(entity: str) -> dict[str, dict]:
+def target(store, entity: str) -> dict[str, dict]:
     """The migrated table of an entity, by id, each item as read (`unpacked`)."""
-    return {item_id: unpacked(row) for item_id, row in stored_rows(entity).items()}
+    return {item_id: unpacked(row) for item_id, row in stored_rows(store, entity).items()}
 
 
-def stored_rows(entity: str) -> dict[str, dict]:
+def stored_rows(store, entity: str) -> dict[str, dict]:
     """The migrated table of an entity, by id, each item as stored."""
-    pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=BY_NAME[entity].table_name())
+    tables = store["targets"]
+    pages = tables.dynamodb().get_paginator("scan").paginate(TableName=tables.name(entity))
     return {row["id"]["S"]: from_dynamodb(row) for page in pages for row in page["Items"]}
 
 
-def everything() -> dict[str, dict]:
-    return {entity.name: target(entity.name) for entity in ENTITIES}
+def everything(store) -> dict[str, dict]:
+    return {entity.name: target(store, entity.name) for entity in ENTITIES}
 
 
 def bucket_contents(bucket: str) -> dict[str, bytes]:
@@ -109,16 +116,16 @@ def test_first_run_migrates_every_legacy_shape_and_leaves_the_sources_untouched(
     assert legacy_snapshot(legacy_store) == before, "the legacy stores must only be read"
 
     assert created(report) == ITEMS
-    news, conductors = target("news"), target("conductors")
+    news, conductors = target(legacy_store, "news"), target(legacy_store, "conductors")
     # 16 rows of one Flash Info id → one item, the most recently updated row (the 10th edition).
     flash = news["flash-info-natio-permanent"]
     assert flash["content"] == "Édition 10 du flash national."
     # Stored packed: DynamoDB's own attributes on top, the app's fields in one JSON attribute.
     for entity in ENTITIES:
-        for row in stored_rows(entity.name).values():
+        for row in stored_rows(legacy_store, entity.name).values():
             assert set(row) - {"id", "version", "createdAt", "updatedAt", "ownerId", "updatedBy",
                                "liveList", "changeFeed", "scheduledDate"} == {APP_FIELDS}, row
-    assert json.loads(stored_rows("news")["flash-info-natio-permanent"][APP_FIELDS])["content"] == (
+    assert json.loads(stored_rows(legacy_store, "news")["flash-info-natio-permanent"][APP_FIELDS])["content"] == (
         "Édition 10 du flash national.")
     assert flash["version"] == 1 and flash["updatedAt"] == 1731000000000 + 9 * 3600_000 + 999_999_000
     flash_duplicates = next(d for d in report["duplicates"] if d["id"] == "flash-info-natio-permanent")
@@ -156,7 +163,7 @@ def test_multitrack_projects_keep_their_newest_save(legacy_store, tmp_path):
     """The editor added a row (a new createdAt) at each save of a project: the newest row is the
     project, the others are reported as merged duplicates."""
     report = migrate(legacy_store, tmp_path)
-    projects = target("multitracks")
+    projects = target(legacy_store, "multitracks")
     assert set(projects) == {"multitrack-1731900000000-k3f9a", "multitrack-1731800000000-p0q1z",
                              "multitrack-1731700000000-a1b2c"}
     saved_three_times = projects["multitrack-1731900000000-k3f9a"]
@@ -185,13 +192,13 @@ def test_an_item_without_any_time_takes_its_documents_s3_modification_time(legac
     s3.put_object(Bucket=legacy_store["bucket"], Key="users/anonyme/data.json", Body=json.dumps(document).encode())
     modified = s3.head_object(Bucket=legacy_store["bucket"], Key="users/anonyme/data.json")["LastModified"]
     migrate(legacy_store, tmp_path)
-    undated = target("news")["news-undated"]
+    undated = target(legacy_store, "news")["news-undated"]
     assert undated["createdAt"] == undated["updatedAt"] == int(modified.timestamp() * 1000) > 0
 
 
 def test_embedded_base64_audio_moves_to_the_media_bucket(legacy_store, tmp_path):
     migrate(legacy_store, tmp_path)
-    item = target("news")["news-1731910000000"]
+    item = target(legacy_store, "news")["news-1731910000000"]
     document = json.loads((FIXTURES / "s3/users/simonmarty/data.json").read_text())
     data_url = next(n for n in document["news"] if n.get("id") == "news-1731910000000")["audioData"]
     audio = base64.b64decode(data_url.split(",", 1)[1])
@@ -202,14 +209,14 @@ def test_embedded_base64_audio_moves_to_the_media_bucket(legacy_store, tmp_path)
     stored = boto3.client("s3").get_object(Bucket=legacy_store["media"], Key=key)
     assert stored["Body"].read() == audio and stored["ContentType"] == "audio/mpeg"
     # Without --copy-public-audio, audio in the old bucket keeps its URL.
-    assert target("news")["news-1731900000000"]["audioUrl"].startswith("https://saint-esprit-audio.s3.")
+    assert target(legacy_store, "news")["news-1731900000000"]["audioUrl"].startswith("https://saint-esprit-audio.s3.")
 
 
 def test_second_run_changes_nothing(legacy_store, tmp_path):
     migrate(legacy_store, tmp_path)
-    tables, media = everything(), bucket_contents(legacy_store["media"])
+    tables, media = everything(legacy_store), bucket_contents(legacy_store["media"])
     again = migrate(legacy_store, tmp_path)
-    assert everything() == tables and bucket_contents(legacy_store["media"]) == media
+    assert everything(legacy_store) == tables and bucket_contents(legacy_store["media"]) == media
     for name, counts in again["entities"].items():
         assert counts["unchanged"] == ITEMS[name], name
         assert counts["created"] == counts["updated"] == counts["skipped_newer"] == 0, name
@@ -224,54 +231,57 @@ def test_an_item_newer_in_the_target_is_kept_and_an_older_one_is_replaced(legacy
     stale = new_item(news, {"title": "An older copy"}, item_id="kto-invite-matinale-permanent",
                      owner_id="someone", updated_by="someone", now_ms=1700000000000)
     for item in (edited_since, stale):
-        client.put_item(TableName=news.table_name(), Item=to_dynamodb(item))
+        client.put_item(TableName=legacy_store["targets"].name(news), Item=to_dynamodb(item))
     report = migrate(legacy_store, tmp_path)
     counts = report["entities"]["news"]
     assert counts["skipped_newer"] == 1 and counts["updated"] == 1
-    stored = target("news")
-    assert stored_rows("news")["news-1731950000000"] == edited_since
+    stored = target(legacy_store, "news")
+    assert stored_rows(legacy_store, "news")["news-1731950000000"] == edited_since
     kto = stored["kto-invite-matinale-permanent"]
     assert kto["title"] == "L'invité de la matinale (KTO)" and kto["version"] == 2
     assert kto["ownerId"] == "someone" and kto["updatedAt"] == 1731500000000
 
 
-class CrashingClient:
-    """The target DynamoDB client, dying after a number of writes (a lost connection, a ^C)."""
+@contextlib.contextmanager
+def connection_lost_after(writes: int):
+    """Every DynamoDB client of the process dies after `writes` item writes (a lost connection,
+    a ^C), until the block ends."""
+    original = botocore.client.BaseClient._make_api_call
+    left = writes
 
-    def __init__(self, writes_before_crash: int):
-        self._client = boto3.client("dynamodb")
-        self._left = writes_before_crash
+    def calling(client, operation_name, params):
+        nonlocal left
+        if client.meta.service_model.service_name == "dynamodb" and operation_name == "PutItem":
+            if left == 0:
+                raise ConnectionError("connection lost mid-migration")
+            left -= 1
+        return original(client, operation_name, params)
 
-    def put_item(self, **kwargs):
-        if self._left == 0:
-            raise ConnectionError("connection lost mid-migration")
-        self._left -= 1
-        return self._client.put_item(**kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._client, name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", calling)
+        yield
 
 
 def test_a_crashed_run_resumes_by_running_again(legacy_store, tmp_path):
-    with pytest.raises(ConnectionError):
-        migrate(legacy_store, tmp_path, dynamodb=CrashingClient(writes_before_crash=7))
-    assert sum(len(items) for items in everything().values()) == 7
+    with connection_lost_after(7), pytest.raises(ConnectionError):
+        migrate(legacy_store, tmp_path)
+    assert sum(len(items) for items in everything(legacy_store).values()) == 7
     resumed = migrate(legacy_store, tmp_path)
     assert sum(c["unchanged"] for c in resumed["entities"].values()) == 7
     assert sum(c["created"] for c in resumed["entities"].values()) == sum(ITEMS.values()) - 7
-    assert {name: len(items) for name, items in everything().items()} == ITEMS
+    assert {name: len(items) for name, items in everything(legacy_store).items()} == ITEMS
 
 
 def test_dry_run_writes_nothing_and_reports_what_would_happen(legacy_store, tmp_path):
     report = migrate(legacy_store, tmp_path, "--dry-run", "--copy-public-audio")
     assert report["dryRun"] is True and created(report) == ITEMS
-    assert everything() == {entity.name: {} for entity in ENTITIES}
+    assert everything(legacy_store) == {entity.name: {} for entity in ENTITIES}
     assert bucket_contents(legacy_store["media"]) == {}
 
 
 def test_copy_public_audio_rewrites_urls_to_the_media_path(legacy_store, tmp_path):
     report = migrate(legacy_store, tmp_path, "--copy-public-audio")
-    item = target("news")["news-1731900000000"]
+    item = target(legacy_store, "news")["news-1731900000000"]
     key = "media/audio/migrated/simonmarty/news-1731900000000.mp3"
     assert item["audioKey"] == key and item["audioUrl"] == f"{MEDIA_BASE_URL}/audio/migrated/simonmarty/news-1731900000000.mp3"
     original = (FIXTURES / "s3/audio/simonmarty/news-1731900000000").read_bytes()
@@ -291,9 +301,9 @@ def test_owners_found_in_the_user_pool(legacy_store, tmp_path):
         user = cognito.admin_get_user(UserPoolId=pool, Username=username)
         subs[username] = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
     migrate(legacy_store, tmp_path, "--user-pool-id", pool)
-    news = target("news")
+    news = target(legacy_store, "news")
     assert news["1700000000000"]["ownerId"] == subs["simon"]
-    assert target("animations")["animation-1731960000000"]["ownerId"] == subs["clara"]
+    assert target(legacy_store, "animations")["animation-1731960000000"]["ownerId"] == subs["clara"]
     assert news["flash-info-natio-permanent"]["ownerId"] == "legacy-migration"
 
 
@@ -308,12 +318,12 @@ def test_every_page_of_the_legacy_stores_is_read(legacy_store, tmp_path, monkeyp
 
 def test_target_tables_can_come_from_the_stack_output(legacy_store, tmp_path, monkeypatch, tables):
     """`--target-tables "$(pulumi stack output tableNames --json)"` instead of TABLE_* variables."""
-    stack_output = {entity.name: tables[entity.table_env] for entity in ENTITIES}
+    stack_output = {entity.name: tables.name(entity) for entity in ENTITIES}
     for entity in ENTITIES:
-        monkeypatch.delenv(entity.table_env)
+        monkeypatch.delenv(variable(entity.name))
     report = migrate(legacy_store, tmp_path, "--target-tables", json.dumps(stack_output))
     assert created(report) == ITEMS
-    assert len(target("conductors")) == ITEMS["conductors"]
+    assert len(target(legacy_store, "conductors")) == ITEMS["conductors"]
 
 
 def test_a_deleted_item_in_the_source_is_not_brought_back(legacy_store, tmp_path):
@@ -326,7 +336,7 @@ def test_a_deleted_item_in_the_source_is_not_brought_back(legacy_store, tmp_path
     for row in (deleted, {k: v for k, v in earlier.items() if v is not None}):
         client.put_item(TableName=legacy_store["tables"]["news"], Item=to_dynamodb(row))
     report = migrate(legacy_store, tmp_path)
-    assert "news-1731980000000" not in target("news")
+    assert "news-1731980000000" not in target(legacy_store, "news")
     assert {"entity": "news", "id": "news-1731980000000", "source": f"dynamodb://{legacy_store['tables']['news']}",
             "reason": "deleted (tombstone): not migrated"} in report["rejected"]
 
@@ -340,7 +350,7 @@ def test_base64_audio_nested_in_sounds_is_moved_too(legacy_store, tmp_path):
     boto3.client("s3").put_object(Bucket=legacy_store["bucket"], Key="users/tiphainesellier/data.json",
                                   Body=json.dumps(document).encode())
     migrate(legacy_store, tmp_path)
-    sounds = target("news")["news-1731990000000"]["sounds"]
+    sounds = target(legacy_store, "news")["news-1731990000000"]["sounds"]
     key = f"media/audio/migrated/news-1731990000000-{hashlib.sha256(clip).hexdigest()[:12]}.wav"
     assert sounds == [{"id": "s1", "name": "Interview", "url": f"{MEDIA_BASE_URL}/audio/migrated/{key.rsplit('/', 1)[1]}"},
                       {"id": "s2", "name": "Ambiance", "url": ""}]

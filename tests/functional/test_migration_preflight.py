@@ -15,14 +15,14 @@ from tools.migrate import main
 
 def stack_output(tables) -> dict[str, str]:
     """What `pulumi stack output tableNames --json` prints for the test's stack."""
-    return {entity.name: tables[entity.table_env] for entity in ENTITIES}
+    return {entity.name: tables.name(entity) for entity in ENTITIES}
 
 
 def nothing_written(store, tables) -> bool:
     """The target tables (read in the stack's region, whatever the run was told) and the media
     bucket are still empty."""
     dynamodb = boto3.client("dynamodb", region_name="eu-west-3")
-    rows = sum(dynamodb.scan(TableName=table)["Count"] for table in tables.values())
+    rows = sum(dynamodb.scan(TableName=tables.name(entity))["Count"] for entity in ENTITIES)
     return rows == 0 and bucket_contents(store["media"]) == {}
 
 
@@ -63,7 +63,7 @@ def test_the_wrong_region_is_named_with_where_the_buckets_are(legacy_store, tabl
     assert "none of the 12 tables named exists here (the buckets are in eu-west-3)" in first["problem"]
     assert "export AWS_REGION" in first["problem"]
     assert {p["subject"] for p in problems[1:]} >= {
-        f"legacy table {legacy_store['tables']['news']} (news)", f"target table {tables['TABLE_NEWS']} (news)"}
+        f"legacy table {legacy_store['tables']['news']} (news)", f"target table {tables.name('news')} (news)"}
 
 
 @pytest.mark.parametrize("mistake", ["a table of no stack", "the legacy table"])
