@@ -2,12 +2,13 @@
 
 aws-amplify v6 always opens `wss://` for subscriptions, so the stack must speak TLS even on
 127.0.0.1. A throw-away local CA signs a server certificate for 127.0.0.1 and localhost (IP and
-DNS subject alternative names); Python clients trust the CA through `SSL_CERT_FILE`, Chromium in
-the tests runs with `--ignore-certificate-errors`. EC P-256 keys: generated in milliseconds.
+DNS subject alternative names); Python clients are given the CA (`ca.pem`: the stack's
+publisher, the tests' `verify=` / `cafile=`, `SSL_CERT_FILE` for a user's own scripts), Chromium
+in the tests runs with `--ignore-certificate-errors`. EC P-256 keys: generated in milliseconds.
 
 The CA is kept (`ca.pem`, `ca-key.pem` in the state directory) and reused while valid, so a
-browser told once to trust it keeps trusting it; within one process every stack uses the same
-CA, because TLS clients (the publisher) cache their trust store for the process's lifetime.
+browser told once to trust it keeps trusting it. Each state directory has its own: two stacks
+of one process trust each their own.
 """
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 VALIDITY = datetime.timedelta(days=30)
 CA_VALIDITY = datetime.timedelta(days=365)
-_process_ca: tuple[ec.EllipticCurvePrivateKey, x509.Certificate] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,8 @@ def _new_ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
 def generate(directory: Path) -> Certificate:
     """Write a fresh server certificate for 127.0.0.1/localhost, signed by the local CA, into
     `directory` (with the CA, created there if none is saved)."""
-    global _process_ca
     directory.mkdir(parents=True, exist_ok=True)
-    if _process_ca is None:
-        _process_ca = _saved_ca(directory) or _new_ca()
-    ca_key, ca_cert = _process_ca
+    ca_key, ca_cert = _saved_ca(directory) or _new_ca()
     ca_name = ca_cert.subject
     now = datetime.datetime.now(datetime.timezone.utc)
     start, end = now - datetime.timedelta(minutes=5), now + VALIDITY
