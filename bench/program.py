@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.unit.conftest import evaluate, evaluate_program, make_site_dir, test_config
+from infra.mocks import evaluate, evaluate_program, make_site_dir, test_config
 
 STACKS = ("prod", "dev")
 WARM_RUNS = 5
