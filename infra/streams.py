@@ -190,6 +190,9 @@ def stream_consumer(
         role=role.id,
         policy=iam.policy_document(
             *grants,
+            # As AWS's Lambda documentation writes it. ListStreams has no resource type (IAM
+            # authorizes it on "*" only), so on stream ARNs it grants nothing; "*" would let the
+            # role list every stream of the account for no use (tests/unit/test_parliament.py).
             iam.statement(
                 ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                  "dynamodb:ListStreams"],
