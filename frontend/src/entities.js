@@ -1,5 +1,5 @@
 // The newsroom's entities as the GraphQL API names them. The source of truth is
-// handlers/entities.py and infra/schema.graphql; test/entities.test.js checks this table
+// newsroom/entities.py and infra/schema.graphql; test/entities.test.js checks this table
 // against both, so the three can never drift apart.
 
 export const ENTITIES = [

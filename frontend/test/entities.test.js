@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import { ENTITIES, appFields, entityFor, newId, requireEntity } from '../src/entities.js';
 
 const schema = readFileSync(new URL('../../infra/schema.graphql', import.meta.url), 'utf8');
-const entitiesPy = readFileSync(new URL('../../handlers/entities.py', import.meta.url), 'utf8');
+const entitiesPy = readFileSync(new URL('../../newsroom/entities.py', import.meta.url), 'utf8');
 
-test('every entity matches handlers/entities.py (name, GraphQL type, plural, id prefix)', () => {
+test('every entity matches newsroom/entities.py (name, GraphQL type, plural, id prefix)', () => {
   for (const entity of ENTITIES) {
     const line = `Entity("${entity.name}", "${entity.typeName}", "${entity.plural}", "${entity.idPrefix}"`;
-    assert.ok(entitiesPy.includes(line), `handlers/entities.py lacks ${line}`);
+    assert.ok(entitiesPy.includes(line), `newsroom/entities.py lacks ${line}`);
   }
   assert.equal((entitiesPy.match(/^\s+Entity\("/gm) ?? []).length, ENTITIES.length);
 });
