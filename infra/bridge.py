@@ -1,9 +1,10 @@
 """The legacy bridge: the scheduled jobs' writes into the legacy tables carried into the platform.
 
 The station's jobs keep writing into `saint-esprit-news` (keyed `id` + `createdAt`) after the
-cut-over. One Lambda (handlers/bridge.py) consumes the stream of each legacy table named by the
-`legacyBridge` setting (entity → stream ARN) and writes each job write into the entity's
-platform table, where the publisher and the invalidator take over like for any write.
+cut-over. One Lambda (handlers/bridge.py, its rules in newsroom/bridging.py) consumes the stream
+of each legacy table named by the `legacyBridge` setting (entity → stream ARN) and writes each
+job write into the entity's platform table, where the publisher and the invalidator take over
+like for any write.
 
 The stack does not own the legacy tables: their streams are switched on by a runbook step
 (docs/runbooks/cut-over.md) and only their ARNs reach the program. The event source mappings

@@ -87,7 +87,7 @@ class StreamsTier(pulumi.ComponentResource):
                     sid="PublishOnly",
                 ),
                 # Writes made outside the API (scheduled jobs) are adopted with one conditional
-                # UpdateItem before they are published (handlers/publisher.py).
+                # UpdateItem before they are published (newsroom/publishing.py).
                 iam.statement(["dynamodb:UpdateItem"],
                               [table.arn for table in args.tables.values()],
                               sid="AdoptWritesMadeOutsideTheApi"),

@@ -1,5 +1,5 @@
 """The data tier: one table per entity with the keys, indexes, streams and protections the
-handlers and the guardrails rely on, all derived from `handlers/entities.py`."""
+functions and the guardrails rely on, all derived from `newsroom/entities.py`."""
 from __future__ import annotations
 
 from functools import lru_cache

@@ -98,4 +98,4 @@ def test_the_scanner_allows_the_documentation_account_only_in_tests_and_ignores_
     assert scan("infra/streams.py", f'ARN = "{arn}"') != []
     assert scan("devstack/invoke.py", f'ARN = "arn:aws:lambda:eu-west-3:{PLACEHOLDER_ACCOUNT}:function:x"') == []
     ordinary = "id = 'news-1731913200000'; size = 31536000; label = 'eu-west-3_' + suffix; password = os.environ['PW']"
-    assert scan("handlers/items.py", ordinary) == []
+    assert scan("newsroom/items.py", ordinary) == []
