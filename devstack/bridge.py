@@ -6,8 +6,6 @@ do in production: bridge → platform table → publisher.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from devstack.streams import Consumer, StreamPollers
 from newsroom.tables import Tables
 
@@ -40,13 +38,12 @@ class LegacyBridge:
     (through `handlers.bridge`, built for them)."""
 
     def __init__(self, dynamodb, streams_client, tables: Tables, prefix: str, region: str,
-                 interval: float, handler: Callable[[dict, Any], Any] | None = None):
-        self.legacy_tables = create_legacy_tables(dynamodb, prefix)  # entity → table
-        if handler is None:
-            from handlers import bridge
+                 interval: float):
+        from handlers import bridge  # after the process set-up, as the stack's other functions
 
-            handler = bridge.build(tables, legacy_tables={
-                table: entity for entity, table in self.legacy_tables.items()})
+        self.legacy_tables = create_legacy_tables(dynamodb, prefix)  # entity → table
+        handler = bridge.build(tables, legacy_tables={
+            table: entity for entity, table in self.legacy_tables.items()})
         self.pollers = StreamPollers(dynamodb, streams_client, self.legacy_tables, region,
                                      [Consumer("saint-esprit-bridge", handler)], interval)
 

@@ -73,9 +73,6 @@ class Stack:
         frontend_dir: Path | None = None,
         keepalive_seconds: float = 30.0,
         poll_interval: float = 0.1,
-        resolver: Callable | None = None,
-        publisher: Callable | None = None,
-        invalidator: Callable | None = None,
         prefix: str = PREFIX,
         app_dir: Path | None = None,
         accept_client_ids: Sequence[str] = (),
@@ -84,8 +81,7 @@ class Stack:
         region: str | None = None,
     ):
         """`port` 0 picks a free port. `state_dir` receives config.json, users.json and the
-        certificate (default `.devstack/`). `persist_dir` keeps data between runs. The handler
-        arguments replace the real `handlers.*` (only for the stack's own tests). `prefix` names
+        certificate (default `.devstack/`). `persist_dir` keeps data between runs. `prefix` names
         the tables, bucket and pools (two stacks in one process need different prefixes: moto's
         state is shared by the whole process). `app_dir`, `accept_client_ids`,
         `hosted_ui_domain`: see the module docstring. `region`: the stack's AWS region (default
@@ -101,7 +97,6 @@ class Stack:
         self.hosted_ui_domain = hosted_ui_domain
         self.keepalive_seconds = keepalive_seconds
         self.poll_interval = poll_interval
-        self._handlers = {"resolver": resolver, "publisher": publisher, "invalidator": invalidator}
         self.region = region or os.environ.get("AWS_REGION") or "eu-west-3"
         self.users: list[dict[str, str]] = []
         self.subs: dict[str, str] = {}
@@ -208,19 +203,16 @@ class Stack:
         return found["Body"].read(), found.get("ContentType", "")
 
     def _functions(self) -> dict[str, Callable]:
-        """The stack's functions, built for its tables (those given to the constructor instead,
-        as they are)."""
+        """The stack's functions, built for its tables, endpoints and region."""
         # Imported here, not with the module: Powertools reads its settings at import, after
         # devstack/process.py set them up.
         from handlers import invalidator, publisher, resolver
 
         return {
-            "resolver": self._handlers["resolver"] or resolver.build(self.tables),
-            "publisher": self._handlers["publisher"] or publisher.build(
-                self.tables, graphql_url=self.graphql_url, region=self.region,
-                cafile=str(self.ca_path)),
-            "invalidator": self._handlers["invalidator"] or invalidator.build(
-                self.tables, distribution_id=self.distribution_id),
+            "resolver": resolver.build(self.tables),
+            "publisher": publisher.build(self.tables, graphql_url=self.graphql_url,
+                                         region=self.region, cafile=str(self.ca_path)),
+            "invalidator": invalidator.build(self.tables, distribution_id=self.distribution_id),
         }
 
     def _build_app(self, resolver: Callable):
