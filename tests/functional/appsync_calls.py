@@ -1,5 +1,6 @@
 """Calling the resolver Lambda the way AppSync does, from the JSON fixture in AWS's own shape
-(tests/events/appsync_resolver_event.json): only the field, arguments and caller change."""
+(tests/events/appsync_resolver_event.json): only the field, arguments and caller change. The
+resolver is the one `handlers.resolver.build` makes for the test's tables."""
 from __future__ import annotations
 
 import copy
@@ -53,14 +54,20 @@ def appsync_event(field: str, arguments: dict[str, Any], caller: dict | None) ->
     return event
 
 
-def call(field: str, caller: dict | None = None, /, **arguments: Any) -> dict[str, Any]:
-    """The resolver's envelope for one field: {"data": ...} or {"error": {...}}."""
+def call(tables, field: str, caller: dict | None = None, /, **arguments: Any) -> dict[str, Any]:
+    """The envelope of a resolver built for `tables` for one field: {"data": ...} or
+    {"error": {...}}; the caller is journalist-1 unless given, no one with `anonymous=True`."""
     from handlers import resolver
 
+    return call_with(resolver.build(tables), field, caller, **arguments)
+
+
+def call_with(handler, field: str, caller: dict | None = None, /, **arguments: Any) -> dict[str, Any]:
+    """`call`, on a resolver handler already built."""
     if caller is None and "anonymous" not in arguments:
         caller = identity("journalist-1")
     arguments.pop("anonymous", None)
-    return resolver.handler(appsync_event(field, arguments, caller), LambdaContext())
+    return handler(appsync_event(field, arguments, caller), LambdaContext())
 
 
 def data_of(envelope: dict[str, Any]) -> Any:
@@ -73,25 +80,21 @@ def error_of(envelope: dict[str, Any]) -> dict[str, Any]:
     return envelope["error"]
 
 
-def dump_tables() -> dict[str, list]:
+def dump_tables(tables) -> dict[str, list]:
     """Every stored item of every entity table, in DynamoDB's wire format (exact bytes), to
     prove that a refused call changed nothing. A test helper: the handlers never scan."""
-    import boto3
-
     from newsroom.entities import ENTITIES
 
-    client = boto3.client("dynamodb")
+    client = tables.dynamodb()
     dump = {}
     for entity in ENTITIES:
-        found = client.scan(TableName=entity.table_name(), ConsistentRead=True)["Items"]
+        found = client.scan(TableName=tables.name(entity), ConsistentRead=True)["Items"]
         dump[entity.name] = sorted(found, key=lambda item: item["id"]["S"])
     return dump
 
 
-def seed(entity, item_id: str, owner: str, *, deleted: bool = False, **fields: Any) -> dict:
+def seed(tables, entity, item_id: str, owner: str, *, deleted: bool = False, **fields: Any) -> dict:
     """Store an item as the API would have (optionally as a tombstone) without calling it."""
-    import boto3
-
     from newsroom import items
     from newsroom.aws import to_dynamodb
 
@@ -99,5 +102,5 @@ def seed(entity, item_id: str, owner: str, *, deleted: bool = False, **fields: A
                           updated_by=owner, now_ms=1_763_451_000_000)
     if deleted:
         item = items.tombstone(item, updated_by=owner, now_ms=1_763_451_000_001)
-    boto3.client("dynamodb").put_item(TableName=entity.table_name(), Item=to_dynamodb(item))
+    tables.dynamodb().put_item(TableName=tables.name(entity), Item=to_dynamodb(item))
     return item

@@ -8,8 +8,9 @@ from typing import Any
 
 from appsync_calls import LambdaContext, event_fixture
 from newsroom import items
-from newsroom.entities import Entity
 from newsroom.aws import to_dynamodb
+from newsroom.entities import Entity
+from newsroom.tables import Tables
 
 _sequence = itertools.count(200000000000000000000001)
 
@@ -20,7 +21,12 @@ def stored(entity: Entity, item_id: str, **fields: Any) -> dict[str, Any]:
                           owner_id="journalist-1", updated_by="journalist-1", now_ms=1_763_451_000_000)
 
 
-def record(entity: Entity, event_name: str, old: dict | None, new: dict | None) -> dict[str, Any]:
+# Tables the records come from, when the consumer only reads their names (no table is needed).
+NAMED = Tables.named("saint-esprit-test")
+
+
+def record(tables: Tables, entity: Entity, event_name: str, old: dict | None, new: dict | None) -> dict[str, Any]:
+    """A record of the stream of `entity`'s table among `tables`."""
     template = copy.deepcopy(event_fixture("dynamodb_stream_event.json")["Records"][0])
     stream = template["dynamodb"]
     stream.pop("NewImage", None)
@@ -32,7 +38,7 @@ def record(entity: Entity, event_name: str, old: dict | None, new: dict | None) 
     stream["SequenceNumber"] = str(next(_sequence))
     template["eventName"] = event_name
     template["eventSourceARN"] = (
-        f"arn:aws:dynamodb:eu-west-3:000000000000:table/{entity.table_name()}"
+        f"arn:aws:dynamodb:eu-west-3:000000000000:table/{tables.name(entity)}"
         "/stream/2025-11-18T07:30:00.000"
     )
     return template
@@ -47,15 +53,6 @@ def failed(response: dict[str, Any]) -> list[str]:
 
 
 CONTEXT = LambdaContext(function_name="saint-esprit-stream")
-
-
-def name_tables(monkeypatch) -> None:
-    """TABLE_* variables naming the tables the records come from (the stream consumers only
-    read the names: no table is needed)."""
-    from newsroom.entities import ENTITIES
-
-    for entity in ENTITIES:
-        monkeypatch.setenv(entity.table_env, f"saint-esprit-test-{entity.name}")
 
 
 def cloudfront_distribution() -> str:

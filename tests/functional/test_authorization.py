@@ -45,16 +45,16 @@ ALLOWED = {
 @pytest.mark.parametrize("caller", CALLERS)
 def test_authorization_matrix(tables, caller, operation):
     who = CALLERS[caller]
-    seed(NEWS, "news-own", who["sub"] if who else "colleague")
-    seed(NEWS, "news-theirs", "colleague")
-    seed(NEWS, "news-deleted", "colleague", deleted=True)
-    before = dump_tables()
+    seed(tables, NEWS, "news-own", who["sub"] if who else "colleague")
+    seed(tables, NEWS, "news-theirs", "colleague")
+    seed(tables, NEWS, "news-deleted", "colleague", deleted=True)
+    before = dump_tables(tables)
     field, arguments = OPERATIONS[operation]
-    envelope = call(field, who, **arguments) if who else call(field, anonymous=True, **arguments)
+    envelope = call(tables, field, who, **arguments) if who else call(tables, field, anonymous=True, **arguments)
     if operation in ALLOWED[caller]:
         assert "error" not in envelope, envelope
         assert envelope["data"] is not None
     else:
         assert envelope["error"]["errorType"] == "Unauthorized", envelope
         assert envelope["error"]["message"]
-        assert dump_tables() == before
+        assert dump_tables(tables) == before

@@ -9,7 +9,6 @@ import copy
 import itertools
 import json
 
-import boto3
 import pytest
 
 from appsync_calls import LambdaContext, call, data_of, event_fixture, identity
@@ -27,12 +26,6 @@ EDITOR = identity("journalist-1", "journalists")
 _sequence = itertools.count(300000000000000000000001)
 # A morning of the station: the recorder's write at 07:15 Paris (05:15 UTC), 18 Nov 2025.
 MORNING_MS = 1_763_442_900_000
-
-
-@pytest.fixture
-def bridged(tables, monkeypatch):
-    monkeypatch.setenv("LEGACY_TABLES", json.dumps({LEGACY_TABLE: "news"}))
-    return tables
 
 
 def job_record(row: dict | None, event_name: str = "INSERT", *, written_s: float | None = None,
@@ -56,9 +49,9 @@ def job_record(row: dict | None, event_name: str = "INSERT", *, written_s: float
     return template
 
 
-def carry(*records: dict) -> list[str]:
-    """Run the bridge on one batch; the sequence numbers it reported failed."""
-    response = bridge.handler({"Records": list(records)}, CONTEXT)
+def carry(tables, *records: dict) -> list[str]:
+    """Run the bridge into `tables` on one batch; the sequence numbers it reported failed."""
+    response = bridge.build(tables, legacy_tables={LEGACY_TABLE: "news"})({"Records": list(records)}, CONTEXT)
     return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
 
 
@@ -66,16 +59,16 @@ def sequence(record: dict) -> str:
     return record["dynamodb"]["SequenceNumber"]
 
 
-def stored(item_id: str) -> dict | None:
+def stored(tables, item_id: str) -> dict | None:
     """The platform item as read (`unpacked`)."""
-    row = stored_row(item_id)
+    row = stored_row(tables, item_id)
     return items.unpacked(row) if row else None
 
 
-def stored_row(item_id: str) -> dict | None:
+def stored_row(tables, item_id: str) -> dict | None:
     """The platform item as stored."""
-    found = boto3.client("dynamodb").get_item(TableName=NEWS.table_name(), Key={"id": {"S": item_id}},
-                                               ConsistentRead=True)
+    found = tables.dynamodb().get_item(TableName=tables.name(NEWS), Key={"id": {"S": item_id}},
+                                       ConsistentRead=True)
     return from_dynamodb(found["Item"]) if "Item" in found else None
 
 
@@ -90,17 +83,17 @@ def recorder_row(title: str, updated_ms: int | None, **fields) -> dict:
     return row
 
 
-def test_a_jobs_new_item_becomes_a_listed_and_caught_up_platform_item(bridged):
+def test_a_jobs_new_item_becomes_a_listed_and_caught_up_platform_item(tables):
     before = items.now_ms()
     row = {"id": "flash-info-natio-permanent", "createdAt": MORNING_MS, "title": "Flash national",
            "category": "national", "updatedAt": "2025-11-18T05:15:00.000Z", "duration": "3:05"}
-    assert carry(job_record(row)) == []
-    item = stored(row["id"])
+    assert carry(tables, job_record(row)) == []
+    item = stored(tables, row["id"])
     assert (item["version"], item["liveList"], item["changeFeed"]) == (1, "news", "news")
     assert item["ownerId"] == item["updatedBy"] == SCHEDULED_JOBS
     assert item["createdAt"] == MORNING_MS and item[LEGACY_WRITTEN_AT] == MORNING_MS
     # Stored packed, like an API write: the job's fields (and when it wrote them) in one attribute.
-    row_stored = stored_row(row["id"])
+    row_stored = stored_row(tables, row["id"])
     assert set(row_stored) == {"id", "version", "createdAt", "updatedAt", "ownerId", "updatedBy",
                                "liveList", "changeFeed", items.APP_FIELDS}
     assert json.loads(row_stored[items.APP_FIELDS]) == {
@@ -108,99 +101,99 @@ def test_a_jobs_new_item_becomes_a_listed_and_caught_up_platform_item(bridged):
     # The change enters the catch-up feed now, not at the job's (past) time.
     assert item["updatedAt"] >= before
     assert item["duration"] == 185 and item["title"] == "Flash national"
-    assert [i["id"] for i in data_of(call("listNews"))["items"]] == [row["id"]]
+    assert [i["id"] for i in data_of(call(tables, "listNews"))["items"]] == [row["id"]]
     # since: strictly after; the bridge may stamp the item in the very millisecond of `before`.
-    [change] = data_of(call("changesSince", entity="news", since=before - 1))["items"]
+    [change] = data_of(call(tables, "changesSince", entity="news", since=before - 1))["items"]
     assert (change["op"], change["id"], change["version"]) == ("CREATE", row["id"], 1)
 
 
-def test_the_recorder_updating_a_permanent_news_replaces_it_keeping_owner_and_creation(bridged):
-    created = data_of(call("createNews", EDITOR, input={
+def test_the_recorder_updating_a_permanent_news_replaces_it_keeping_owner_and_creation(tables):
+    created = data_of(call(tables, "createNews", EDITOR, input={
         "id": "kto-invite-matinale-permanent", "data": json.dumps({"title": "Invité (migré)"})}))
-    data_of(call("updateNews", EDITOR, input={"id": created["id"], "expectedVersion": 1,
+    data_of(call(tables, "updateNews", EDITOR, input={"id": created["id"], "expectedVersion": 1,
                                               "data": json.dumps({"title": "Invité (relu)"})}))
     later = items.now_ms() + 60_000  # the job runs after the journalist's edit
-    assert carry(job_record(recorder_row("L'invité du 19/11", later))) == []
-    item = stored(created["id"])
+    assert carry(tables, job_record(recorder_row("L'invité du 19/11", later))) == []
+    item = stored(tables, created["id"])
     assert (item["version"], item["title"], item["duration"]) == (3, "L'invité du 19/11", 888)
     assert (item["ownerId"], item["createdAt"]) == ("journalist-1", created["createdAt"])
     assert item["updatedBy"] == SCHEDULED_JOBS and item[LEGACY_WRITTEN_AT] == later
 
 
-def test_a_replayed_record_writes_nothing(bridged):
+def test_a_replayed_record_writes_nothing(tables):
     record = job_record(recorder_row("L'invité du 18/11", MORNING_MS))
-    assert carry(record) == []
-    first = stored("kto-invite-matinale-permanent")
+    assert carry(tables, record) == []
+    first = stored(tables, "kto-invite-matinale-permanent")
     # Lambda delivers the batch again; the stream is read again from its start.
-    assert carry(record, copy.deepcopy(record)) == []
-    assert stored("kto-invite-matinale-permanent") == first
+    assert carry(tables, record, copy.deepcopy(record)) == []
+    assert stored(tables, "kto-invite-matinale-permanent") == first
 
 
-def test_a_newsroom_edit_after_the_jobs_write_wins_until_the_job_writes_again(bridged):
+def test_a_newsroom_edit_after_the_jobs_write_wins_until_the_job_writes_again(tables):
     first = job_record(recorder_row("L'invité du 18/11", MORNING_MS))
-    assert carry(first) == []
-    carried = stored("kto-invite-matinale-permanent")
-    edited = data_of(call("updateNews", EDITOR, input={
+    assert carry(tables, first) == []
+    carried = stored(tables, "kto-invite-matinale-permanent")
+    edited = data_of(call(tables, "updateNews", EDITOR, input={
         "id": carried["id"], "expectedVersion": 1, "data": json.dumps({"title": "Corrigé à la main"})}))
     # The job's write again (a replay), then a write the job made before the edit: both older.
     late_copy = job_record(recorder_row("L'invité du 18/11 (copie)", MORNING_MS + 1000))
-    assert carry(first, late_copy) == []
-    assert stored(carried["id"])["title"] == "Corrigé à la main"
-    assert stored(carried["id"])["version"] == edited["version"] == 2
+    assert carry(tables, first, late_copy) == []
+    assert stored(tables, carried["id"])["title"] == "Corrigé à la main"
+    assert stored(tables, carried["id"])["version"] == edited["version"] == 2
     # The next morning the job writes the item again, with a newer updatedAt: the job wins.
     next_morning = items.now_ms() + 86_400_000
-    assert carry(job_record(recorder_row("L'invité du 19/11", next_morning))) == []
-    item = stored(carried["id"])
+    assert carry(tables, job_record(recorder_row("L'invité du 19/11", next_morning))) == []
+    item = stored(tables, carried["id"])
     assert (item["title"], item["version"], item["updatedBy"]) == ("L'invité du 19/11", 3, SCHEDULED_JOBS)
 
 
-def test_a_second_job_write_soon_after_the_first_is_not_mistaken_for_an_older_one(bridged):
+def test_a_second_job_write_soon_after_the_first_is_not_mistaken_for_an_older_one(tables):
     """The bridge stamps its own (later) clock on the item; the job's next write is compared
     with the job's previous write, not with the bridge's stamp."""
-    assert carry(job_record(recorder_row("Matinale", MORNING_MS))) == []
-    assert stored("kto-invite-matinale-permanent")["updatedAt"] > MORNING_MS + 5000
-    assert carry(job_record(recorder_row("Matinale", MORNING_MS + 5000, audioDuration="14:48"))) == []
-    item = stored("kto-invite-matinale-permanent")
+    assert carry(tables, job_record(recorder_row("Matinale", MORNING_MS))) == []
+    assert stored(tables, "kto-invite-matinale-permanent")["updatedAt"] > MORNING_MS + 5000
+    assert carry(tables, job_record(recorder_row("Matinale", MORNING_MS + 5000, audioDuration="14:48"))) == []
+    item = stored(tables, "kto-invite-matinale-permanent")
     assert (item["version"], item["audioDuration"], item[LEGACY_WRITTEN_AT]) == (2, 888, MORNING_MS + 5000)
 
 
-def test_rows_without_updated_at_are_ordered_by_the_streams_time_of_the_write(bridged):
-    assert carry(job_record(recorder_row("07:00", None), written_s=MORNING_MS / 1000)) == []
-    assert carry(job_record(recorder_row("07:30", None), "MODIFY", written_s=MORNING_MS / 1000 + 1800)) == []
-    item = stored("kto-invite-matinale-permanent")
+def test_rows_without_updated_at_are_ordered_by_the_streams_time_of_the_write(tables):
+    assert carry(tables, job_record(recorder_row("07:00", None), written_s=MORNING_MS / 1000)) == []
+    assert carry(tables, job_record(recorder_row("07:30", None), "MODIFY", written_s=MORNING_MS / 1000 + 1800)) == []
+    item = stored(tables, "kto-invite-matinale-permanent")
     assert (item["title"], item["version"], item[LEGACY_WRITTEN_AT]) == ("07:30", 2, MORNING_MS + 1_800_000)
     # The older record delivered late does not bring the 07:00 text back.
-    assert carry(job_record(recorder_row("07:00", None), written_s=MORNING_MS / 1000)) == []
-    assert stored("kto-invite-matinale-permanent")["title"] == "07:30"
+    assert carry(tables, job_record(recorder_row("07:00", None), written_s=MORNING_MS / 1000)) == []
+    assert stored(tables, "kto-invite-matinale-permanent")["title"] == "07:30"
 
 
 @pytest.mark.parametrize("order", ["older first", "newer first"])
-def test_duplicate_rows_of_one_id_collapse_into_one_item_the_latest_write_winning(bridged, order):
+def test_duplicate_rows_of_one_id_collapse_into_one_item_the_latest_write_winning(tables, order):
     older = {"id": "kto-parole-associations", "createdAt": 1_700_000_000_000, "title": "Parole (ancien)",
              "updatedAt": MORNING_MS}
     newer = {**older, "createdAt": 1_760_000_000_000, "title": "Parole (récent)", "updatedAt": MORNING_MS + 1}
     rows = [older, newer] if order == "older first" else [newer, older]
-    assert carry(*(job_record(row) for row in rows)) == []
-    listed = data_of(call("listNews"))["items"]
+    assert carry(tables, *(job_record(row) for row in rows)) == []
+    listed = data_of(call(tables, "listNews"))["items"]
     assert [i["id"] for i in listed] == ["kto-parole-associations"]
-    assert stored("kto-parole-associations")["title"] == "Parole (récent)"
+    assert stored(tables, "kto-parole-associations")["title"] == "Parole (récent)"
 
 
-def test_a_job_writing_again_an_item_deleted_in_the_newsroom_brings_it_back(bridged):
-    assert carry(job_record(recorder_row("Matinale", MORNING_MS))) == []
-    data_of(call("deleteNews", EDITOR, id="kto-invite-matinale-permanent", expectedVersion=1))
-    assert carry(job_record(recorder_row("Matinale", MORNING_MS))) == []  # the old write again
-    assert items.is_tombstone(stored("kto-invite-matinale-permanent"))
-    assert carry(job_record(recorder_row("Matinale", items.now_ms() + 60_000))) == []
-    item = stored("kto-invite-matinale-permanent")
+def test_a_job_writing_again_an_item_deleted_in_the_newsroom_brings_it_back(tables):
+    assert carry(tables, job_record(recorder_row("Matinale", MORNING_MS))) == []
+    data_of(call(tables, "deleteNews", EDITOR, id="kto-invite-matinale-permanent", expectedVersion=1))
+    assert carry(tables, job_record(recorder_row("Matinale", MORNING_MS))) == []  # the old write again
+    assert items.is_tombstone(stored(tables, "kto-invite-matinale-permanent"))
+    assert carry(tables, job_record(recorder_row("Matinale", items.now_ms() + 60_000))) == []
+    item = stored(tables, "kto-invite-matinale-permanent")
     assert not items.is_tombstone(item) and item["liveList"] == "news" and "trashList" not in item
 
 
-def test_a_removed_legacy_row_is_not_carried(bridged):
-    assert carry(job_record(recorder_row("Matinale", MORNING_MS))) == []
-    before = stored("kto-invite-matinale-permanent")
-    assert carry(job_record(recorder_row("Matinale", MORNING_MS), "REMOVE")) == []
-    assert stored("kto-invite-matinale-permanent") == before
+def test_a_removed_legacy_row_is_not_carried(tables):
+    assert carry(tables, job_record(recorder_row("Matinale", MORNING_MS))) == []
+    before = stored(tables, "kto-invite-matinale-permanent")
+    assert carry(tables, job_record(recorder_row("Matinale", MORNING_MS), "REMOVE")) == []
+    assert stored(tables, "kto-invite-matinale-permanent") == before
 
 
 ODD_IMAGES = {
@@ -223,17 +216,17 @@ ODD_IMAGES = {
 }
 
 
-def test_odd_records_fail_alone_typed_while_the_rest_of_the_batch_is_carried(bridged, caplog):
+def test_odd_records_fail_alone_typed_while_the_rest_of_the_batch_is_carried(tables, caplog):
     odd = {reason: job_record(None, "MODIFY", image=image) for reason, image in ODD_IMAGES.items()}
     odd["a table the bridge does not know"] = job_record(
         recorder_row("?", MORNING_MS), source_arn=STREAM_ARN.replace(LEGACY_TABLE, "saint-esprit-audio"))
     good = job_record({"id": "flash-info-sport-permanent", "createdAt": MORNING_MS, "title": "Sport"})
     records = list(odd.values())
     records.insert(3, good)
-    assert sorted(carry(*records)) == sorted(sequence(r) for r in odd.values())
-    assert stored("flash-info-sport-permanent")["title"] == "Sport"
+    assert sorted(carry(tables, *records)) == sorted(sequence(r) for r in odd.values())
+    assert stored(tables, "flash-info-sport-permanent")["title"] == "Sport"
     for item_id in ("flash-binary", "flash-nan", "flash-audio", "flash-deleted", "flash-huge"):
-        assert stored(item_id) is None
+        assert stored(tables, item_id) is None
     reasons = [r.reason for r in caplog.records if r.getMessage() == "a legacy row cannot become a newsroom item"]
     assert len(reasons) == len(odd)
     reasons = " | ".join(reasons)

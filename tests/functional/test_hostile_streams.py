@@ -7,12 +7,11 @@ from __future__ import annotations
 import base64
 import json
 
-from handlers import invalidator, publisher
 from newsroom.entities import BY_NAME
 from newsroom.streams import StreamChange
-from stream_records import CONTEXT, batch, failed, name_tables, record, stored
-from test_invalidator import MEDIA, distribution, invalidated  # noqa: F401 (fixture)
-from test_publisher import appsync, fake_appsync  # noqa: F401 (fixtures)
+from stream_records import CONTEXT, NAMED, batch, failed, record, stored
+from test_invalidator import MEDIA, distribution, invalidated, invalidating  # noqa: F401 (fixture)
+from test_publisher import appsync, fake_appsync, publishing  # noqa: F401 (fixtures)
 
 NEWS = BY_NAME["news"]
 WAVEFORM = bytes(range(256))
@@ -39,10 +38,9 @@ def with_binaries(item: dict) -> dict:
             "meta": {"thumbnail": b"\x89PNG", "parts": [b"\xff\xfe"]}}
 
 
-def test_binary_attributes_are_decoded_from_base64(monkeypatch):
-    name_tables(monkeypatch)
+def test_binary_attributes_are_decoded_from_base64():
     change = StreamChange.from_record(as_lambda_delivers(record(
-        NEWS, "INSERT", None, with_binaries(stored(NEWS, "news-bin")))))
+        NAMED, NEWS, "INSERT", None, with_binaries(stored(NEWS, "news-bin")))), NAMED)
     assert bytes(change.new["waveform"]) == WAVEFORM
     assert {bytes(b) for b in change.new["peaks"]} == {WAVEFORM[:3], b"\x00"}
     assert bytes(change.new["meta"]["parts"][0]) == b"\xff\xfe"
@@ -51,9 +49,9 @@ def test_binary_attributes_are_decoded_from_base64(monkeypatch):
 def test_the_publisher_publishes_items_holding_binaries(appsync):
     before = stored(NEWS, "news-bin")
     after = with_binaries({**before, "version": 2, "updatedAt": before["updatedAt"] + 1})
-    response = publisher.handler(batch(
-        as_lambda_delivers(record(NEWS, "INSERT", None, with_binaries(before))),
-        as_lambda_delivers(record(NEWS, "MODIFY", with_binaries(before), after)),
+    response = publishing(NAMED, appsync.url)(batch(
+        as_lambda_delivers(record(NAMED, NEWS, "INSERT", None, with_binaries(before))),
+        as_lambda_delivers(record(NAMED, NEWS, "MODIFY", with_binaries(before), after)),
     ), CONTEXT)
     assert failed(response) == []
     created, updated = appsync.changes()
@@ -66,7 +64,7 @@ def test_the_publisher_publishes_items_holding_binaries(appsync):
 
 def test_the_invalidator_reads_records_holding_binaries(distribution):  # noqa: F811
     news = with_binaries(stored(NEWS, "news-bin", audioUrl=f"{MEDIA}/news-bin.mp3"))
-    response = invalidator.handler(batch(
-        as_lambda_delivers(record(NEWS, "REMOVE", news, None))), CONTEXT)
+    response = invalidating(distribution)(batch(
+        as_lambda_delivers(record(NAMED, NEWS, "REMOVE", news, None))), CONTEXT)
     assert failed(response) == []
     assert invalidated(distribution) == [["/media/audio/eu-west-3:abc/news-bin.mp3"]]

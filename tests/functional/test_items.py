@@ -93,7 +93,16 @@ def test_replace_tombstone_restore_life_cycle():
     assert (tomb["version"], tomb["deletedAt"], tomb["purgeAt"]) == (3, NOW + 5000, (NOW + 5000) // 1000 + 30 * 86400)
     back = items.restored(tomb, updated_by="admin", now_ms=NOW + 6000)
     assert back == {**second, "version": 4, "updatedAt": NOW + 6000, "updatedBy": "admin"}
+    # The catch-up feed sees the stored item alone: a restored item is its next update.
     assert [items.change_op(i) for i in (first, second, tomb, back)] == ["CREATE", "UPDATE", "DELETE", "UPDATE"]
+    # A stream record also shows the item before the write, and whether it was inserted or removed.
+    assert [items.change_op(new, previous=old) for old, new in ((first, second), (second, tomb), (tomb, back))] == [
+        "UPDATE", "DELETE", "RESTORE"]
+    assert items.change_op(first, inserted=True) == "CREATE"
+    assert items.change_op(second, inserted=True) == "CREATE"  # an insert creates, whatever its version
+    assert items.change_op(None, previous=back, removed=True) == "PURGE"
+    adopted = {key: value for key, value in first.items() if key != "ownerId"}  # a job's write, version 1
+    assert items.change_op(adopted, previous={"id": "news-1", "title": "a"}) == "CREATE"
 
 
 def test_clients_get_plain_json_without_index_attributes():

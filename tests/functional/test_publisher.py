@@ -11,9 +11,9 @@ import pytest
 from graphql import execute_sync, parse, validate
 
 from handlers import publisher
-from newsroom.entities import BY_NAME
 from infra.appsync_schema import load
-from stream_records import CONTEXT, batch, failed, name_tables, record, stored
+from newsroom.entities import BY_NAME
+from stream_records import CONTEXT, NAMED, batch, failed, record, stored
 
 NEWS, CONDUCTORS = BY_NAME["news"], BY_NAME["conductors"]
 
@@ -52,23 +52,26 @@ class FakeAppSync:
 
 
 @pytest.fixture
-def fake_appsync(monkeypatch):
+def fake_appsync():
     fake = FakeAppSync()
-    monkeypatch.setenv("GRAPHQL_URL", fake.url)
     yield fake
     fake.server.shutdown()
 
 
 @pytest.fixture
-def appsync(fake_appsync, monkeypatch):
+def appsync(fake_appsync):
     """The fake AppSync, with records from tables that need not exist (API writes only)."""
-    name_tables(monkeypatch)
     return fake_appsync
 
 
+def publishing(tables, appsync_url: str):
+    """The publisher of `tables`' changes to the API at `appsync_url`."""
+    return publisher.build(tables, graphql_url=appsync_url, region="eu-west-3")
+
+
 def test_each_record_is_one_signed_publish_mutation_valid_against_the_schema(appsync):
-    response = publisher.handler(batch(
-        record(NEWS, "INSERT", None, stored(NEWS, "news-1", duration=90))), CONTEXT)
+    response = publishing(NAMED, appsync.url)(batch(
+        record(NAMED, NEWS, "INSERT", None, stored(NEWS, "news-1", duration=90))), CONTEXT)
     assert failed(response) == []
     [request] = appsync.requests
     headers = {name.lower(): value for name, value in request["headers"].items()}
@@ -97,12 +100,12 @@ def test_ops_follow_the_item_life_cycle(appsync):
     edited = {**live, "version": 2, "updatedAt": live["updatedAt"] + 1, "updatedBy": "journalist-2"}
     tomb = {**edited, "version": 3, "deletedAt": edited["updatedAt"] + 1, "updatedAt": edited["updatedAt"] + 1}
     back = {**edited, "version": 4, "updatedAt": tomb["updatedAt"] + 1}
-    response = publisher.handler(batch(
-        record(CONDUCTORS, "INSERT", None, live),
-        record(CONDUCTORS, "MODIFY", live, edited),
-        record(CONDUCTORS, "MODIFY", edited, tomb),
-        record(CONDUCTORS, "MODIFY", tomb, back),
-        record(CONDUCTORS, "REMOVE", back, None),
+    response = publishing(NAMED, appsync.url)(batch(
+        record(NAMED, CONDUCTORS, "INSERT", None, live),
+        record(NAMED, CONDUCTORS, "MODIFY", live, edited),
+        record(NAMED, CONDUCTORS, "MODIFY", edited, tomb),
+        record(NAMED, CONDUCTORS, "MODIFY", tomb, back),
+        record(NAMED, CONDUCTORS, "REMOVE", back, None),
     ), CONTEXT)
     assert failed(response) == []
     assert [(c["entity"], c["op"], c["version"], c["changedBy"]) for c in appsync.changes()] == [
@@ -121,122 +124,116 @@ def test_an_item_too_large_for_a_subscription_publishes_a_slim_change(appsync):
     # Over 240 KB (the API refuses such items, a job's write adopted as version 7 may not).
     before = {**stored(NEWS, "news-huge"), "version": 6}
     huge = {**before, "content": "x" * 300_000, "version": 7}
-    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", before, huge)), CONTEXT)) == []
+    assert failed(publishing(NAMED, appsync.url)(batch(record(NAMED, NEWS, "MODIFY", before, huge)), CONTEXT)) == []
     [change] = appsync.changes()
     assert (change["id"], change["version"], change["op"], change["item"]) == ("news-huge", 7, "UPDATE", None)
     assert len(json.dumps(appsync.requests[0]["body"])) < 2000
 
 
-def test_refused_or_unreachable_publishes_are_reported_per_record(appsync, monkeypatch):
+def test_refused_or_unreachable_publishes_are_reported_per_record(appsync):
     appsync.refuse.add("news-2")
-    records = [record(NEWS, "INSERT", None, stored(NEWS, f"news-{n}")) for n in range(1, 4)]
-    response = publisher.handler(batch(*records), CONTEXT)
+    records = [record(NAMED, NEWS, "INSERT", None, stored(NEWS, f"news-{n}")) for n in range(1, 4)]
+    response = publishing(NAMED, appsync.url)(batch(*records), CONTEXT)
     assert failed(response) == [records[1]["dynamodb"]["SequenceNumber"]]
     assert [c["id"] for c in appsync.changes()] == ["news-1", "news-2", "news-3"]
 
     with socket.socket() as closed:  # a free port nobody listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    monkeypatch.setenv("GRAPHQL_URL", f"http://127.0.0.1:{port}/graphql")
-    response = publisher.handler(batch(*records), CONTEXT)
+    unreachable = publishing(NAMED, f"http://127.0.0.1:{port}/graphql")
+    response = unreachable(batch(*records), CONTEXT)
     assert failed(response) == [r["dynamodb"]["SequenceNumber"] for r in records]
 
 
 def test_a_record_from_an_unknown_table_fails_alone(appsync):
-    good = record(NEWS, "INSERT", None, stored(NEWS, "news-1"))
-    stray = record(NEWS, "INSERT", None, stored(NEWS, "news-2"))
-    stray["eventSourceARN"] = stray["eventSourceARN"].replace("saint-esprit-test-news", "saint-esprit-audio")
-    assert failed(publisher.handler(batch(good, stray), CONTEXT)) == [stray["dynamodb"]["SequenceNumber"]]
+    good = record(NAMED, NEWS, "INSERT", None, stored(NEWS, "news-1"))
+    stray = record(NAMED, NEWS, "INSERT", None, stored(NEWS, "news-2"))
+    stray["eventSourceARN"] = stray["eventSourceARN"].replace(NAMED.name(NEWS), "saint-esprit-audio")
+    assert failed(publishing(NAMED, appsync.url)(batch(good, stray), CONTEXT)) == [stray["dynamodb"]["SequenceNumber"]]
 
 
 # ---------------------------------------------------------------- writes made outside the API
-def _get(entity, item_id):
-    import boto3
-
+def _get(tables, entity, item_id):
     from newsroom.aws import from_dynamodb
 
-    found = boto3.client("dynamodb").get_item(TableName=entity.table_name(), Key={"id": {"S": item_id}})
+    found = tables.dynamodb().get_item(TableName=tables.name(entity), Key={"id": {"S": item_id}})
     return from_dynamodb(found["Item"]) if "Item" in found else None
 
 
-def _fields(entity, item_id):
+def _fields(tables, entity, item_id):
     """The stored item as readers see it (packed fields spread, plain attributes winning)."""
     from newsroom.items import unpacked
 
-    return unpacked(_get(entity, item_id))
+    return unpacked(_get(tables, entity, item_id))
 
 
-def _job_writes(entity, item):
+def _job_writes(tables, entity, item):
     """A scheduled job's PutItem straight into the table, as the Flash Info jobs do."""
-    import boto3
-
     from newsroom.aws import to_dynamodb
 
-    boto3.client("dynamodb").put_item(TableName=entity.table_name(), Item=to_dynamodb(item))
+    tables.dynamodb().put_item(TableName=tables.name(entity), Item=to_dynamodb(item))
 
 
 def test_a_jobs_new_item_is_adopted_then_published_once_as_version_one(tables, fake_appsync):
     from appsync_calls import call, data_of
 
     job_item = {"id": "flash-info-natio-permanent", "title": "Flash national", "category": "national"}
-    _job_writes(NEWS, job_item)
-    assert failed(publisher.handler(batch(record(NEWS, "INSERT", None, job_item)), CONTEXT)) == []
+    _job_writes(tables, NEWS, job_item)
+    assert failed(publishing(tables, fake_appsync.url)(batch(record(tables, NEWS, "INSERT", None, job_item)), CONTEXT)) == []
     assert fake_appsync.changes() == []  # not yet: the adoption's own record follows
-    adopted = _get(NEWS, job_item["id"])
+    adopted = _get(tables, NEWS, job_item["id"])
     assert (adopted["version"], adopted["liveList"], adopted["changeFeed"]) == (1, "news", "news")
     assert adopted["createdAt"] == adopted["updatedAt"] > 1_763_451_000_000
     assert "ownerId" not in adopted and "updatedBy" not in adopted
 
-    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", job_item, adopted)), CONTEXT)) == []
+    assert failed(publishing(tables, fake_appsync.url)(batch(record(tables, NEWS, "MODIFY", job_item, adopted)), CONTEXT)) == []
     [change] = fake_appsync.changes()
     assert (change["op"], change["id"], change["version"], change["changedBy"]) == (
         "CREATE", job_item["id"], 1, None)
     assert json.loads(change["item"])["title"] == "Flash national"
     assert "liveList" not in json.loads(change["item"])
     # What the adoption is for: the item is listed like any other (reload, catch-up).
-    assert [i["id"] for i in data_of(call("listNews"))["items"]] == [job_item["id"]]
-    assert [c["id"] for c in data_of(call("changesSince", entity="news", since=0))["items"]] == [job_item["id"]]
+    assert [i["id"] for i in data_of(call(tables, "listNews"))["items"]] == [job_item["id"]]
+    assert [c["id"] for c in data_of(call(tables, "changesSince", entity="news", since=0))["items"]] == [job_item["id"]]
 
 
 def test_a_job_replacing_an_api_item_gets_the_next_version_its_owner_and_creation_time(tables, fake_appsync):
     from appsync_calls import call, data_of, error_of, identity
 
     editor = identity("journalist-1", "journalists")
-    created = data_of(call("createNews", editor, input={"id": "kto-invite-matinale-permanent",
+    created = data_of(call(tables, "createNews", editor, input={"id": "kto-invite-matinale-permanent",
                                                         "data": json.dumps({"title": "Invité"})}))
-    edited = data_of(call("updateNews", editor, input={"id": created["id"], "expectedVersion": 1,
+    edited = data_of(call(tables, "updateNews", editor, input={"id": created["id"], "expectedVersion": 1,
                                                        "data": json.dumps({"title": "Invité (v2)"})}))
-    before = _get(NEWS, created["id"])
+    before = _get(tables, NEWS, created["id"])
     job_item = {"id": created["id"], "title": "Invité du jour (job)"}
-    _job_writes(NEWS, job_item)
-    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", before, job_item)), CONTEXT)) == []
-    adopted = _get(NEWS, created["id"])
+    _job_writes(tables, NEWS, job_item)
+    assert failed(publishing(tables, fake_appsync.url)(batch(record(tables, NEWS, "MODIFY", before, job_item)), CONTEXT)) == []
+    adopted = _get(tables, NEWS, created["id"])
     assert adopted["version"] == edited["version"] + 1 == 3
     assert (adopted["ownerId"], adopted["createdAt"]) == ("journalist-1", created["createdAt"])
     assert adopted["updatedAt"] > edited["updatedAt"]
-    assert _fields(NEWS, created["id"])["title"] == "Invité du jour (job)"
+    assert _fields(tables, NEWS, created["id"])["title"] == "Invité du jour (job)"
     # An editor still on version 2 is told, not allowed to overwrite the job's text.
-    stale = error_of(call("updateNews", editor, input={"id": created["id"], "expectedVersion": 2,
+    stale = error_of(call(tables, "updateNews", editor, input={"id": created["id"], "expectedVersion": 2,
                                                        "data": json.dumps({"title": "mine"})}))
     assert stale["errorType"] == "ConflictError"
 
 
 def test_a_jobs_partial_update_bumps_the_version_and_forgets_the_last_editor(tables, fake_appsync):
-    import boto3
-
     from appsync_calls import call, data_of, identity
 
-    created = data_of(call("createNews", identity("journalist-1", "journalists"), input={
+    created = data_of(call(tables, "createNews", identity("journalist-1", "journalists"), input={
         "id": "flash-info-sport-permanent", "data": json.dumps({"title": "Sport"})}))
-    before = _get(NEWS, created["id"])
-    boto3.client("dynamodb").update_item(
-        TableName=NEWS.table_name(), Key={"id": {"S": created["id"]}},
+    before = _get(tables, NEWS, created["id"])
+    tables.dynamodb().update_item(
+        TableName=tables.name(NEWS), Key={"id": {"S": created["id"]}},
         UpdateExpression="SET title = :t", ExpressionAttributeValues={":t": {"S": "Sport (résultats)"}})
-    after = _get(NEWS, created["id"])
+    after = _get(tables, NEWS, created["id"])
     assert after["version"] == 1  # the job did not version its write
-    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", before, after)), CONTEXT)) == []
-    adopted = _get(NEWS, created["id"])
-    assert (adopted["version"], _fields(NEWS, created["id"])["title"]) == (2, "Sport (résultats)")
+    assert failed(publishing(tables, fake_appsync.url)(batch(record(tables, NEWS, "MODIFY", before, after)), CONTEXT)) == []
+    adopted = _get(tables, NEWS, created["id"])
+    assert (adopted["version"], _fields(tables, NEWS, created["id"])["title"]) == (2, "Sport (résultats)")
     assert "updatedBy" not in adopted and adopted["ownerId"] == "journalist-1"
     # Packed again: the job's plain attribute moved into the app fields, over the older title.
     assert "title" not in adopted and json.loads(adopted["appFields"]) == {"title": "Sport (résultats)"}
@@ -245,39 +242,35 @@ def test_a_jobs_partial_update_bumps_the_version_and_forgets_the_last_editor(tab
 
 def test_a_job_writing_the_same_field_again_before_its_adoption_is_adopted_from_the_later_write(
         tables, fake_appsync):
-    import boto3
-
     job_item = {"id": "flash-info-natio-permanent", "title": "Flash de 6 h", "category": "national"}
-    _job_writes(NEWS, job_item)
-    first = _get(NEWS, job_item["id"])
-    boto3.client("dynamodb").update_item(  # the job's next write, before the publisher ran
-        TableName=NEWS.table_name(), Key={"id": {"S": job_item["id"]}},
+    _job_writes(tables, NEWS, job_item)
+    first = _get(tables, NEWS, job_item["id"])
+    tables.dynamodb().update_item(  # the job's next write, before the publisher ran
+        TableName=tables.name(NEWS), Key={"id": {"S": job_item["id"]}},
         UpdateExpression="SET title = :t", ExpressionAttributeValues={":t": {"S": "Flash de 7 h"}})
-    second = _get(NEWS, job_item["id"])
+    second = _get(tables, NEWS, job_item["id"])
     # The first record's adoption would pack "Flash de 6 h" over the later write: it stands down.
-    assert failed(publisher.handler(batch(record(NEWS, "INSERT", None, first)), CONTEXT)) == []
-    assert _get(NEWS, job_item["id"]) == second
-    assert failed(publisher.handler(batch(record(NEWS, "MODIFY", first, second)), CONTEXT)) == []
-    adopted = _get(NEWS, job_item["id"])
+    assert failed(publishing(tables, fake_appsync.url)(batch(record(tables, NEWS, "INSERT", None, first)), CONTEXT)) == []
+    assert _get(tables, NEWS, job_item["id"]) == second
+    assert failed(publishing(tables, fake_appsync.url)(batch(record(tables, NEWS, "MODIFY", first, second)), CONTEXT)) == []
+    adopted = _get(tables, NEWS, job_item["id"])
     assert adopted["version"] == 1 and "title" not in adopted
-    assert _fields(NEWS, job_item["id"])["title"] == "Flash de 7 h"
+    assert _fields(tables, NEWS, job_item["id"])["title"] == "Flash de 7 h"
 
 
 def test_an_adoption_replayed_or_overtaken_by_a_purge_writes_nothing(tables, fake_appsync):
     job_item = {"id": "kto-parole-associations", "title": "Parole"}
-    _job_writes(NEWS, job_item)
-    inserted = record(NEWS, "INSERT", None, job_item)
-    assert failed(publisher.handler(batch(inserted), CONTEXT)) == []
-    adopted = _get(NEWS, job_item["id"])
+    _job_writes(tables, NEWS, job_item)
+    inserted = record(tables, NEWS, "INSERT", None, job_item)
+    assert failed(publishing(tables, fake_appsync.url)(batch(inserted), CONTEXT)) == []
+    adopted = _get(tables, NEWS, job_item["id"])
     # Lambda delivers the record again (a retried batch): the item is adopted already.
-    assert failed(publisher.handler(batch(inserted), CONTEXT)) == []
-    assert _get(NEWS, job_item["id"]) == adopted
+    assert failed(publishing(tables, fake_appsync.url)(batch(inserted), CONTEXT)) == []
+    assert _get(tables, NEWS, job_item["id"]) == adopted
 
     gone = {"id": "kto-cri-de-la-terre", "title": "Cri"}
-    _job_writes(NEWS, gone)
-    import boto3
-
-    boto3.client("dynamodb").delete_item(TableName=NEWS.table_name(), Key={"id": {"S": gone["id"]}})
-    assert failed(publisher.handler(batch(record(NEWS, "INSERT", None, gone)), CONTEXT)) == []
-    assert _get(NEWS, gone["id"]) is None  # not brought back by its adoption
+    _job_writes(tables, NEWS, gone)
+    tables.dynamodb().delete_item(TableName=tables.name(NEWS), Key={"id": {"S": gone["id"]}})
+    assert failed(publishing(tables, fake_appsync.url)(batch(record(tables, NEWS, "INSERT", None, gone)), CONTEXT)) == []
+    assert _get(tables, NEWS, gone["id"]) is None  # not brought back by its adoption
     assert fake_appsync.changes() == []

@@ -2,46 +2,44 @@
 from __future__ import annotations
 
 import json
-import sys
 import types
 
-import boto3
 import pytest
 
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLNonNull, get_named_type
 
-from appsync_calls import LambdaContext, appsync_event, call, data_of, dump_tables, error_of, identity, seed
-from newsroom import items
-from newsroom.entities import BY_NAME, ENTITIES
-from newsroom.aws import to_dynamodb
+from appsync_calls import (
+    LambdaContext, appsync_event, call, call_with, data_of, dump_tables, error_of, identity, seed,
+)
+from handlers import resolver
 from infra.appsync_schema import load
+from newsroom import api, items
+from newsroom.aws import to_dynamodb
+from newsroom.entities import BY_NAME, ENTITIES
+from newsroom.tables import Tables
 
 ADMIN = identity("admin-1", "admins")
 JOURNALIST = identity("journalist-1", "journalists")
 OTHER_JOURNALIST = identity("journalist-2", "journalists")
 
 
-def create(entity, fields, item_id=None, caller=JOURNALIST):
+def create(tables, entity, fields, item_id=None, caller=JOURNALIST):
     name = entity.type_name
-    return data_of(call(f"create{name}", caller, input={"id": item_id, "data": json.dumps(fields)}))
+    return data_of(call(tables, f"create{name}", caller, input={"id": item_id, "data": json.dumps(fields)}))
 
 
-def stored(entity, item_id):
-    return boto3.client("dynamodb").get_item(
-        TableName=entity.table_name(), Key={"id": {"S": item_id}}
-    ).get("Item")
+def stored(tables, entity, item_id):
+    return tables.dynamodb().get_item(TableName=tables.name(entity), Key={"id": {"S": item_id}}).get("Item")
 
 
 def test_every_query_and_mutation_of_the_schema_has_a_route():
-    from handlers.resolver import ROUTES
-
     schema = load()
     served = {
         (type_name, field)
         for type_name in ("Query", "Mutation")
         for field in schema.get_type(type_name).fields
     } - {("Mutation", "publish")}  # AppSync's NONE data source, not this Lambda
-    assert served == set(ROUTES)
+    assert served == set(api.ROUTES)
 
 
 def sample_arguments(field) -> dict:
@@ -69,12 +67,11 @@ OUTSIDERS = {
 def test_every_query_and_mutation_refuses_an_account_in_no_newsroom_group(tables, outsider):
     """Walks the whole schema (presence fields and changesSince included): an account of the
     pool in none of the newsroom's groups gets Unauthorized and changes nothing."""
-    from handlers import resolver
-
+    handler = resolver.build(tables)
     caller = OUTSIDERS[outsider]
     for entity in ENTITIES:  # something to read, owned by the caller, so only the group check can refuse
-        seed(entity, f"{entity.id_prefix}-1", caller["sub"])
-    before = dump_tables()
+        seed(tables, entity, f"{entity.id_prefix}-1", caller["sub"])
+    before = dump_tables(tables)
     schema = load()
     walked = []
     for root in (schema.query_type, schema.mutation_type):
@@ -83,10 +80,10 @@ def test_every_query_and_mutation_refuses_an_account_in_no_newsroom_group(tables
                 continue
             event = appsync_event(name, sample_arguments(field), caller)
             event["info"]["parentTypeName"] = root.name
-            envelope = resolver.handler(event, LambdaContext())
+            envelope = handler(event, LambdaContext())
             assert envelope.get("error", {}).get("errorType") == "Unauthorized", (name, envelope)
             walked.append(name)
-    assert dump_tables() == before
+    assert dump_tables(tables) == before
     assert {"changesSince", "listEditors", "announceEditing", "stopEditing", "clearEditing",
             "getMultitrack", "createMultitrack"} <= set(walked)
 
@@ -96,118 +93,116 @@ def test_an_item_goes_through_its_whole_life(tables, entity):
     name, plural = entity.type_name, entity.plural
     fields = {"title": "Journal du 18/11/2025", "scheduledDate": "2025-11-18", "author": "Clara",
               "segments": [{"id": "s1", "type": "news", "content": "news-1", "duration": 95.5}]}
-    created = create(entity, fields, item_id=f"{entity.id_prefix}-1763451000000")
+    created = create(tables, entity, fields, item_id=f"{entity.id_prefix}-1763451000000")
     assert (created["id"], created["version"], created["ownerId"]) == (
         f"{entity.id_prefix}-1763451000000", 1, "journalist-1")
     item_id = created["id"]
     assert json.loads(created["data"])["segments"] == fields["segments"]
 
-    got = data_of(call(f"get{name}", JOURNALIST, id=item_id))
+    got = data_of(call(tables, f"get{name}", JOURNALIST, id=item_id))
     assert got == created
-    listed = data_of(call(f"list{plural}", JOURNALIST))
+    listed = data_of(call(tables, f"list{plural}", JOURNALIST))
     assert [item["id"] for item in listed["items"]] == [item_id]
-    mine = data_of(call(f"list{plural}ByOwner", JOURNALIST, ownerId="journalist-1"))
+    mine = data_of(call(tables, f"list{plural}ByOwner", JOURNALIST, ownerId="journalist-1"))
     assert [item["id"] for item in mine["items"]] == [item_id]
     if entity.scheduled:
-        day = data_of(call(f"list{plural}ByDate", JOURNALIST, scheduledDate="2025-11-18"))
+        day = data_of(call(tables, f"list{plural}ByDate", JOURNALIST, scheduledDate="2025-11-18"))
         assert [item["id"] for item in day["items"]] == [item_id]
 
-    updated = data_of(call(f"update{name}", OTHER_JOURNALIST, input={
+    updated = data_of(call(tables, f"update{name}", OTHER_JOURNALIST, input={
         "id": item_id, "expectedVersion": 1, "data": json.dumps({"title": "Journal (v2)"})}))
     data = json.loads(updated["data"])
     assert (updated["version"], updated["title"], updated["updatedBy"]) == (2, "Journal (v2)", "journalist-2")
     assert "segments" not in data and "author" not in data  # whole-document replace
     assert (data["createdAt"], data["ownerId"]) == (created["createdAt"], "journalist-1")
 
-    deleted = data_of(call(f"delete{name}", JOURNALIST, id=item_id, expectedVersion=2))
+    deleted = data_of(call(tables, f"delete{name}", JOURNALIST, id=item_id, expectedVersion=2))
     assert deleted["version"] == 3 and deleted["deletedAt"]
-    assert data_of(call(f"list{plural}", JOURNALIST))["items"] == []
-    assert data_of(call(f"get{name}", JOURNALIST, id=item_id))["deletedAt"] == deleted["deletedAt"]
-    assert "purgeAt" in stored(entity, item_id) and "liveList" not in stored(entity, item_id)
-    trash = data_of(call(f"listDeleted{plural}", JOURNALIST))["items"]
+    assert data_of(call(tables, f"list{plural}", JOURNALIST))["items"] == []
+    assert data_of(call(tables, f"get{name}", JOURNALIST, id=item_id))["deletedAt"] == deleted["deletedAt"]
+    assert "purgeAt" in stored(tables, entity, item_id) and "liveList" not in stored(tables, entity, item_id)
+    trash = data_of(call(tables, f"listDeleted{plural}", JOURNALIST))["items"]
     assert [(i["id"], i["version"], i["deletedAt"]) for i in trash] == [(item_id, 3, deleted["deletedAt"])]
 
-    restored = data_of(call(f"restore{name}", ADMIN, id=item_id))
+    restored = data_of(call(tables, f"restore{name}", ADMIN, id=item_id))
     assert restored["version"] == 4 and restored["deletedAt"] is None
-    assert [i["id"] for i in data_of(call(f"list{plural}", JOURNALIST))["items"]] == [item_id]
-    assert data_of(call(f"listDeleted{plural}", JOURNALIST))["items"] == []
-    assert "trashList" not in stored(entity, item_id) and "trashList" not in restored["data"]
+    assert [i["id"] for i in data_of(call(tables, f"list{plural}", JOURNALIST))["items"]] == [item_id]
+    assert data_of(call(tables, f"listDeleted{plural}", JOURNALIST))["items"] == []
+    assert "trashList" not in stored(tables, entity, item_id) and "trashList" not in restored["data"]
 
-    changes = data_of(call("changesSince", JOURNALIST, entity=entity.name, since=0))["items"]
+    changes = data_of(call(tables, "changesSince", JOURNALIST, entity=entity.name, since=0))["items"]
     assert [(c["op"], c["version"]) for c in changes] == [("UPDATE", 4)]  # the item's last state
 
-    purged = data_of(call(f"purge{name}", ADMIN, id=item_id))
-    assert purged["id"] == item_id and stored(entity, item_id) is None
-    assert data_of(call(f"get{name}", JOURNALIST, id=item_id)) is None
+    purged = data_of(call(tables, f"purge{name}", ADMIN, id=item_id))
+    assert purged["id"] == item_id and stored(tables, entity, item_id) is None
+    assert data_of(call(tables, f"get{name}", JOURNALIST, id=item_id)) is None
 
 
 def test_create_keeps_client_ids_and_generates_missing_ones(tables):
     news = BY_NAME["news"]
-    assert create(news, {"title": "a"}, "flash-info-natio-permanent")["id"] == "flash-info-natio-permanent"
-    assert create(news, {"title": "b"}, "1731913200")["id"] == "1731913200"
-    generated = create(news, {"title": "c"})["id"]
-    assert generated.startswith("news-") and generated != create(news, {"title": "d"})["id"]
+    assert create(tables, news, {"title": "a"}, "flash-info-natio-permanent")["id"] == "flash-info-natio-permanent"
+    assert create(tables, news, {"title": "b"}, "1731913200")["id"] == "1731913200"
+    generated = create(tables, news, {"title": "c"})["id"]
+    assert generated.startswith("news-") and generated != create(tables, news, {"title": "d"})["id"]
 
 
 def test_server_set_fields_from_the_client_are_ignored(tables):
     news = BY_NAME["news"]
-    created = create(news, {"title": "a", "version": 99, "ownerId": "someone-else", "createdAt": 1,
+    created = create(tables, news, {"title": "a", "version": 99, "ownerId": "someone-else", "createdAt": 1,
                             "liveList": "journals"})
     assert (created["version"], created["ownerId"]) == (1, "journalist-1")
-    assert created["createdAt"] > 1 and stored(news, created["id"])["liveList"] == {"S": "news"}
+    assert created["createdAt"] > 1 and stored(tables, news, created["id"])["liveList"] == {"S": "news"}
 
 
 def test_create_refuses_an_id_that_exists_and_shows_the_stored_item(tables):
-    create(BY_NAME["news"], {"title": "first"}, "news-1")
-    error = error_of(call("createNews", JOURNALIST, input={"id": "news-1", "data": '{"title": "second"}'}))
+    create(tables, BY_NAME["news"], {"title": "first"}, "news-1")
+    error = error_of(call(tables, "createNews", JOURNALIST, input={"id": "news-1", "data": '{"title": "second"}'}))
     assert error["errorType"] == "ConflictError"
     assert error["errorInfo"]["current"]["title"] == "first"
 
 
 def test_stale_update_is_a_conflict_carrying_the_server_item_and_changes_nothing(tables):
     news = BY_NAME["news"]
-    created = create(news, {"title": "v1"}, "news-1")
-    data_of(call("updateNews", JOURNALIST, input={"id": "news-1", "expectedVersion": 1, "data": '{"title": "v2"}'}))
-    before = stored(news, "news-1")
-    error = error_of(call("updateNews", OTHER_JOURNALIST, input={
+    created = create(tables, news, {"title": "v1"}, "news-1")
+    data_of(call(tables, "updateNews", JOURNALIST, input={"id": "news-1", "expectedVersion": 1, "data": '{"title": "v2"}'}))
+    before = stored(tables, news, "news-1")
+    error = error_of(call(tables, "updateNews", OTHER_JOURNALIST, input={
         "id": "news-1", "expectedVersion": created["version"], "data": '{"title": "stale"}'}))
     assert error["errorType"] == "ConflictError"
     assert "version 2" in error["message"]
     assert error["errorInfo"]["current"]["title"] == "v2"
     assert error["errorInfo"]["current"]["version"] == 2
-    assert stored(news, "news-1") == before
+    assert stored(tables, news, "news-1") == before
 
 
 def test_a_write_racing_between_read_and_put_is_a_conflict_from_the_condition(tables, monkeypatch):
     """The version check that matters is the PutItem condition: simulate another editor saving
     between the resolver's read and its write."""
-    from handlers import resolver
+    create(tables, BY_NAME["news"], {"title": "v1"}, "news-1")
+    real_read = api._read
 
-    create(BY_NAME["news"], {"title": "v1"}, "news-1")
-    real_read = resolver._read
-
-    def read_then_someone_saves(entity, item_id):
-        current = real_read(entity, item_id)
-        monkeypatch.setattr(resolver, "_read", real_read)
-        data_of(call("updateNews", OTHER_JOURNALIST, input={
+    def read_then_someone_saves(tables, entity, item_id):
+        current = real_read(tables, entity, item_id)
+        monkeypatch.setattr(api, "_read", real_read)
+        data_of(call(tables, "updateNews", OTHER_JOURNALIST, input={
             "id": item_id, "expectedVersion": 1, "data": '{"title": "theirs"}'}))
         return current
 
-    monkeypatch.setattr(resolver, "_read", read_then_someone_saves)
-    error = error_of(call("updateNews", JOURNALIST, input={
+    monkeypatch.setattr(api, "_read", read_then_someone_saves)
+    error = error_of(call(tables, "updateNews", JOURNALIST, input={
         "id": "news-1", "expectedVersion": 1, "data": '{"title": "mine"}'}))
     assert error["errorType"] == "ConflictError"
     assert error["errorInfo"]["current"]["title"] == "theirs"
 
 
 def test_writes_to_a_tombstone_are_conflicts(tables):
-    create(BY_NAME["news"], {"title": "v1"}, "news-1")
-    data_of(call("deleteNews", JOURNALIST, id="news-1", expectedVersion=1))
+    create(tables, BY_NAME["news"], {"title": "v1"}, "news-1")
+    data_of(call(tables, "deleteNews", JOURNALIST, id="news-1", expectedVersion=1))
     for field, arguments in (
         ("updateNews", {"input": {"id": "news-1", "expectedVersion": 2, "data": "{}"}}),
         ("deleteNews", {"id": "news-1", "expectedVersion": 2}),
     ):
-        error = error_of(call(field, JOURNALIST, **arguments))
+        error = error_of(call(tables, field, JOURNALIST, **arguments))
         assert error["errorType"] == "ConflictError" and error["errorInfo"]["current"]["deletedAt"]
 
 
@@ -218,13 +213,13 @@ def test_writes_to_a_tombstone_are_conflicts(tables):
     ("purgeNews", {"id": "news-404"}),
 ])
 def test_missing_items_are_not_found(tables, field, arguments):
-    error = error_of(call(field, ADMIN, **arguments))
+    error = error_of(call(tables, field, ADMIN, **arguments))
     assert error["errorType"] == "NotFoundError" and "news-404" in error["message"]
 
 
 def test_restoring_a_live_item_is_refused(tables):
-    create(BY_NAME["news"], {"title": "v1"}, "news-1")
-    assert error_of(call("restoreNews", ADMIN, id="news-1"))["errorType"] == "ValidationError"
+    create(tables, BY_NAME["news"], {"title": "v1"}, "news-1")
+    assert error_of(call(tables, "restoreNews", ADMIN, id="news-1"))["errorType"] == "ValidationError"
 
 
 @pytest.mark.parametrize("fields, says", [
@@ -235,9 +230,9 @@ def test_restoring_a_live_item_is_refused(tables):
     ({"title": "x" * 500_000}, "400 KB"),
 ])
 def test_invalid_items_are_refused_with_what_to_fix(tables, fields, says):
-    error = error_of(call("createNews", JOURNALIST, input={"data": json.dumps(fields)}))
+    error = error_of(call(tables, "createNews", JOURNALIST, input={"data": json.dumps(fields)}))
     assert error["errorType"] == "ValidationError" and says in error["message"]
-    assert data_of(call("listNews", JOURNALIST))["items"] == []
+    assert data_of(call(tables, "listNews", JOURNALIST))["items"] == []
 
 
 @pytest.mark.parametrize("field, arguments", [
@@ -252,23 +247,21 @@ def test_invalid_items_are_refused_with_what_to_fix(tables, fields, says):
     ("listNews", {"unknown": 1}),
 ])
 def test_invalid_arguments_are_validation_errors(tables, field, arguments):
-    assert error_of(call(field, JOURNALIST, **arguments))["errorType"] == "ValidationError"
+    assert error_of(call(tables, field, JOURNALIST, **arguments))["errorType"] == "ValidationError"
 
 
 def test_unexpected_failures_are_internal_errors_without_a_stack_trace(tables, monkeypatch):
-    from handlers import resolver
-
     def broken(*_args, **_kwargs):
         raise RuntimeError("secret detail /var/task/handlers/resolver.py line 42")
 
-    monkeypatch.setattr(resolver, "_read", broken)
-    error = error_of(call("getNews", JOURNALIST, id="news-1"))
+    monkeypatch.setattr(api, "_read", broken)
+    error = error_of(call(tables, "getNews", JOURNALIST, id="news-1"))
     assert error["errorType"] == "InternalError"
     assert "secret" not in error["message"] and "00000000-0000-4000-8000-000000000000" in error["message"]
 
 
 def test_normalisation_on_write(tables):
-    created = create(BY_NAME["news"], {
+    created = create(tables, BY_NAME["news"], {
         "title": "x", "duration": "2:05", "audioDuration": "1:02:03",
         "expiresAt": "2025-11-18T07:30:00.000Z", "notes": "", "urgent": None, "pied": "fin",
     })
@@ -281,9 +274,9 @@ def test_normalisation_on_write(tables):
 def test_list_pages_over_more_than_one_megabyte_return_every_item_newest_first(tables):
     news = BY_NAME["news"]
     body = "é" * 2000  # 4 KB of UTF-8
-    client = boto3.client("dynamodb")
+    client = tables.dynamodb()
     for start in range(0, 400, 25):
-        client.batch_write_item(RequestItems={news.table_name(): [
+        client.batch_write_item(RequestItems={tables.name(news): [
             {"PutRequest": {"Item": to_dynamodb(items.new_item(
                 news, {"title": str(n), "content": body}, item_id=f"news-{n}",
                 owner_id="journalist-1", updated_by="journalist-1", now_ms=1_700_000_000_000 + n))}}
@@ -291,7 +284,7 @@ def test_list_pages_over_more_than_one_megabyte_return_every_item_newest_first(t
         ]})
     seen, token, pages = [], None, 0
     while True:
-        page = data_of(call("listNews", JOURNALIST, limit=1000, nextToken=token))
+        page = data_of(call(tables, "listNews", JOURNALIST, limit=1000, nextToken=token))
         seen += [item["id"] for item in page["items"]]
         pages += 1
         token = page["nextToken"]
@@ -301,30 +294,29 @@ def test_list_pages_over_more_than_one_megabyte_return_every_item_newest_first(t
     assert seen == [f"news-{n}" for n in range(399, -1, -1)]
 
 
-def test_lists_read_only_what_clients_get_and_items_stored_flat_whole(tables, monkeypatch):
+def test_lists_read_only_what_clients_get_and_items_stored_flat_whole(tables):
     news = BY_NAME["news"]
-    create(news, {"title": "packed", "category": "local"}, "news-1")
+    create(tables, news, {"title": "packed", "category": "local"}, "news-1")
     # An item stored one attribute per field (before packing) stays listed with its fields.
     flat = {"id": "news-0", "title": "flat", "content": "c", "version": 3, "createdAt": 1, "updatedAt": 2,
             "ownerId": "journalist-1", "liveList": "news", "changeFeed": "news"}
-    boto3.client("dynamodb").put_item(TableName=news.table_name(), Item=to_dynamodb(flat))
-    from handlers import resolver
-
+    tables.dynamodb().put_item(TableName=tables.name(news), Item=to_dynamodb(flat))
     queries = []
-    original = resolver.dynamodb
 
-    def recording():
-        client = original()
-        query = client.query
+    class Recording(Tables):
+        """The test's tables, reached through a client that records each Query."""
 
-        def recorded(**request):
-            queries.append(request)
-            return query(**request)
+        def dynamodb(self):
+            client = super().dynamodb()
 
-        return types.SimpleNamespace(query=recorded, get_item=client.get_item)
+            def recorded(**request):
+                queries.append(request)
+                return client.query(**request)
 
-    monkeypatch.setattr(resolver, "dynamodb", recording)
-    listed = data_of(call("listNews", JOURNALIST))["items"]
+            return types.SimpleNamespace(query=recorded, get_item=client.get_item)
+
+    recording = Recording(tables.names, tables.endpoint_url, tables.region)
+    listed = data_of(call(recording, "listNews", JOURNALIST))["items"]
     assert [(json.loads(i["data"])["title"], i["version"]) for i in listed] == [("packed", 1), ("flat", 3)]
     assert json.loads(listed[1]["data"]) == {key: value for key, value in flat.items()
                                              if key not in ("liveList", "changeFeed")}
@@ -336,10 +328,10 @@ def test_lists_read_only_what_clients_get_and_items_stored_flat_whole(tables, mo
 
 def test_changes_since_returns_changes_after_a_time_oldest_first_tombstones_included(tables):
     news = BY_NAME["news"]
-    first = create(news, {"title": "a"}, "news-1")
-    second = create(news, {"title": "b"}, "news-2")
-    data_of(call("deleteNews", JOURNALIST, id="news-1", expectedVersion=1))
-    changes = data_of(call("changesSince", JOURNALIST, entity="news", since=first["updatedAt"]))["items"]
+    first = create(tables, news, {"title": "a"}, "news-1")
+    second = create(tables, news, {"title": "b"}, "news-2")
+    data_of(call(tables, "deleteNews", JOURNALIST, id="news-1", expectedVersion=1))
+    changes = data_of(call(tables, "changesSince", JOURNALIST, entity="news", since=first["updatedAt"]))["items"]
     assert [(c["id"], c["op"]) for c in changes] == [("news-2", "CREATE"), ("news-1", "DELETE")]
     assert json.loads(changes[0]["item"])["title"] == "b" and changes[0]["changedBy"] == "journalist-1"
     assert changes[0]["changedAt"] == second["updatedAt"]
@@ -347,65 +339,72 @@ def test_changes_since_returns_changes_after_a_time_oldest_first_tombstones_incl
 
 def test_the_trash_lists_only_tombstones_newest_deletion_first_reading_nothing_else(tables):
     news = BY_NAME["news"]
-    ids = [create(news, {"title": f"n{n}"}, f"news-{n}")["id"] for n in range(6)]
+    ids = [create(tables, news, {"title": f"n{n}"}, f"news-{n}")["id"] for n in range(6)]
     for item_id in (ids[4], ids[1], ids[3]):  # deleted in this order
-        data_of(call("deleteNews", JOURNALIST, id=item_id, expectedVersion=1))
-    first = data_of(call("listDeletedNews", JOURNALIST, limit=2))
-    rest = data_of(call("listDeletedNews", JOURNALIST, nextToken=first["nextToken"]))
+        data_of(call(tables, "deleteNews", JOURNALIST, id=item_id, expectedVersion=1))
+    first = data_of(call(tables, "listDeletedNews", JOURNALIST, limit=2))
+    rest = data_of(call(tables, "listDeletedNews", JOURNALIST, nextToken=first["nextToken"]))
     assert [i["id"] for i in first["items"] + rest["items"]] == [ids[3], ids[1], ids[4]]
     assert rest["nextToken"] is None
     # The index holds the 3 tombstones alone, not the 6 items: reading the trash reads no live item.
-    read = boto3.client("dynamodb").query(
-        TableName=news.table_name(), IndexName="trash-deletedAt",
+    read = tables.dynamodb().query(
+        TableName=tables.name(news), IndexName="trash-deletedAt",
         KeyConditionExpression="trashList = :news", ExpressionAttributeValues={":news": {"S": "news"}})
     assert (read["Count"], read["ScannedCount"]) == (3, 3)
-    assert sorted(i["id"] for i in data_of(call("listNews", JOURNALIST))["items"]) == sorted(
+    assert sorted(i["id"] for i in data_of(call(tables, "listNews", JOURNALIST))["items"]) == sorted(
         [ids[0], ids[2], ids[5]])
 
 
 def test_lists_by_owner_and_date_leave_out_tombstones_and_other_owners(tables):
     conductors = BY_NAME["conductors"]
-    create(conductors, {"title": "matinale", "date": "2025-11-18", "startTime": "06:00"}, "conductor-1")
-    create(conductors, {"title": "soir", "scheduledDate": "2025-11-18"}, "conductor-2",
+    create(tables, conductors, {"title": "matinale", "date": "2025-11-18", "startTime": "06:00"}, "conductor-1")
+    create(tables, conductors, {"title": "soir", "scheduledDate": "2025-11-18"}, "conductor-2",
            caller=OTHER_JOURNALIST)
-    create(conductors, {"title": "demain", "scheduledDate": "2025-11-19"}, "conductor-3")
-    data_of(call("deleteConductor", JOURNALIST, id="conductor-3", expectedVersion=1))
-    day = data_of(call("listConductorsByDate", JOURNALIST, scheduledDate="2025-11-18"))["items"]
+    create(tables, conductors, {"title": "demain", "scheduledDate": "2025-11-19"}, "conductor-3")
+    data_of(call(tables, "deleteConductor", JOURNALIST, id="conductor-3", expectedVersion=1))
+    day = data_of(call(tables, "listConductorsByDate", JOURNALIST, scheduledDate="2025-11-18"))["items"]
     assert sorted(item["id"] for item in day) == ["conductor-1", "conductor-2"]
-    mine = data_of(call("listConductorsByOwner", JOURNALIST, ownerId="journalist-1"))["items"]
+    mine = data_of(call(tables, "listConductorsByOwner", JOURNALIST, ownerId="journalist-1"))["items"]
     assert [item["id"] for item in mine] == ["conductor-1"]
 
 
 def test_presence_fields_are_passed_to_the_presence_module(tables, monkeypatch):
-    import handlers
-
     calls = []
+
+    def called(*call, answer):
+        assert call[1] is tables  # the resolver's own tables
+        calls.append((call[0], call[2].sub, *call[3:]))
+        return answer
+
     fake = types.SimpleNamespace(
-        announce=lambda who, entity, item_id, field: calls.append(("announce", who.sub, entity, item_id, field)) or {"ok": 1},
-        stop=lambda who, entity, item_id: calls.append(("stop", who.sub, entity, item_id)) or {"ok": 2},
-        clear=lambda who, entity, item_id, editor: calls.append(("clear", who.sub, entity, item_id, editor)) or {"ok": 3},
-        list_editors=lambda who, entity, item_id: calls.append(("list", who.sub, entity, item_id)) or [],
+        announce=lambda where, who, entity, item_id, field: called("announce", where, who, entity, item_id, field, answer={"ok": 1}),
+        stop=lambda where, who, entity, item_id: called("stop", where, who, entity, item_id, answer={"ok": 2}),
+        clear=lambda where, who, entity, item_id, editor: called("clear", where, who, entity, item_id, editor, answer={"ok": 3}),
+        list_editors=lambda where, who, entity, item_id: called("list", where, who, entity, item_id, answer=[]),
     )
-    monkeypatch.setitem(sys.modules, "newsroom.presence", fake)
-    monkeypatch.setattr(handlers, "presence", fake, raising=False)
-    assert data_of(call("announceEditing", JOURNALIST, entity="news", id="news-1", field="content")) == {"ok": 1}
-    assert data_of(call("stopEditing", JOURNALIST, entity="news", id="news-1")) == {"ok": 2}
-    assert data_of(call("clearEditing", ADMIN, entity="journals", id="journal-1", editorId="journalist-1")) == {"ok": 3}
-    assert data_of(call("listEditors", JOURNALIST, entity="conductors", id="conductor-1")) == []
+    monkeypatch.setattr(api, "presence", fake)
+    assert data_of(call(tables, "announceEditing", JOURNALIST, entity="news", id="news-1", field="content")) == {"ok": 1}
+    assert data_of(call(tables, "stopEditing", JOURNALIST, entity="news", id="news-1")) == {"ok": 2}
+    assert data_of(call(tables, "clearEditing", ADMIN, entity="journals", id="journal-1", editorId="journalist-1")) == {"ok": 3}
+    assert data_of(call(tables, "listEditors", JOURNALIST, entity="conductors", id="conductor-1")) == []
     assert calls == [
         ("announce", "journalist-1", "news", "news-1", "content"),
         ("stop", "journalist-1", "news", "news-1"),
         ("clear", "admin-1", "journals", "journal-1", "journalist-1"),
         ("list", "journalist-1", "conductors", "conductor-1"),
     ]
-    assert error_of(call("listEditors", anonymous=True, entity="news", id="n"))["errorType"] == "Unauthorized"
+    assert error_of(call(tables, "listEditors", anonymous=True, entity="news", id="n"))["errorType"] == "Unauthorized"
 
 
-def test_a_tombstone_is_purged_after_the_stacks_retention_setting(tables, monkeypatch):
-    from handlers import resolver
-
-    monkeypatch.setattr(resolver, "TOMBSTONE_RETENTION_DAYS", 7)
-    created = data_of(call("createNews", JOURNALIST, input={"id": "news-7", "data": json.dumps({"title": "t"})}))
-    deleted = data_of(call("deleteNews", JOURNALIST, id="news-7", expectedVersion=created["version"]))
-    purge_at = int(stored(BY_NAME["news"], "news-7")["purgeAt"]["N"])
+def test_a_tombstone_is_purged_after_the_stacks_retention_setting(tables):
+    a_week = resolver.build(tables, retention_days=7)
+    created = data_of(call_with(a_week, "createNews", JOURNALIST, input={"id": "news-7", "data": json.dumps({"title": "t"})}))
+    deleted = data_of(call_with(a_week, "deleteNews", JOURNALIST, id="news-7", expectedVersion=created["version"]))
+    purge_at = int(stored(tables, BY_NAME["news"], "news-7")["purgeAt"]["N"])
     assert purge_at == int(deleted["deletedAt"]) // 1000 + 7 * 86400
+    # The setting is the stack's: a client naming it is refused, whatever it asks for.
+    again = data_of(call_with(a_week, "createNews", JOURNALIST, input={"id": "news-8", "data": "{}"}))
+    refused = error_of(call_with(a_week, "deleteNews", JOURNALIST, id="news-8", expectedVersion=again["version"],
+                                 retention_days=0))
+    assert refused["errorType"] == "ValidationError" and "deleteNews takes other arguments" in refused["message"]
+    assert "purgeAt" not in stored(tables, BY_NAME["news"], "news-8")

@@ -1,4 +1,5 @@
-"""Optimistic locking under contention: eight editors saving the same conductor at once."""
+"""One resolver build serving threads at once (as the local stack does): optimistic locking under
+contention (eight editors saving the same conductor), and each call answered as its own caller."""
 from __future__ import annotations
 
 import json
@@ -6,8 +7,8 @@ import threading
 
 import pytest
 
-from appsync_calls import call, data_of, identity
-from newsroom.entities import BY_NAME
+from appsync_calls import call_with, data_of, identity
+from handlers import resolver
 
 THREADS = 8
 UPDATES_PER_THREAD = 50
@@ -32,21 +33,21 @@ def atomic_conditional_writes(monkeypatch):
 
 
 def test_concurrent_read_modify_write_loses_no_update(tables, atomic_conditional_writes):
-    conductor = BY_NAME["conductors"]
     editor = identity("journalist-1", "journalists")
-    created = data_of(call("createConductor", editor, input={
+    resolve = resolver.build(tables)  # one build, every thread
+    created = data_of(call_with(resolve, "createConductor", editor, input={
         "id": "conductor-main", "data": json.dumps({"title": "Conducteur", "saves": {}})}))
     refusals, successes, problems = [], [], []
     lock = threading.Lock()
 
     def editor_session(number: int) -> None:
         try:
-            current = json.loads(data_of(call("getConductor", editor, id="conductor-main"))["data"])
+            current = json.loads(data_of(call_with(resolve, "getConductor", editor, id="conductor-main"))["data"])
             for _ in range(UPDATES_PER_THREAD):
                 while True:  # read-modify-write: retry on the server's item until it sticks
                     saves = dict(current["saves"])
                     saves[str(number)] = saves.get(str(number), 0) + 1
-                    envelope = call("updateConductor", editor, input={
+                    envelope = call_with(resolve, "updateConductor", editor, input={
                         "id": "conductor-main", "expectedVersion": current["version"],
                         "data": json.dumps({"title": "Conducteur", "saves": saves})})
                     if "error" not in envelope:
@@ -67,7 +68,7 @@ def test_concurrent_read_modify_write_loses_no_update(tables, atomic_conditional
         thread.join()
 
     assert problems == []
-    final = json.loads(data_of(call("getConductor", editor, id="conductor-main"))["data"])
+    final = json.loads(data_of(call_with(resolve, "getConductor", editor, id="conductor-main"))["data"])
     assert len(successes) == THREADS * UPDATES_PER_THREAD
     assert final["version"] == created["version"] + len(successes)
     assert sorted(successes) == list(range(2, final["version"] + 1))  # each version written once
@@ -77,3 +78,33 @@ def test_concurrent_read_modify_write_loses_no_update(tables, atomic_conditional
         assert refusal["errorType"] == "ConflictError"
         assert refusal["errorInfo"]["current"]["id"] == "conductor-main"
         assert refusal["errorInfo"]["current"]["version"] >= 2
+
+
+def test_threads_sharing_a_build_are_each_answered_as_their_own_caller(tables):
+    """Journalists and accounts in no newsroom group call one build at once: each create is
+    owned by its own caller, each outsider refused, every time."""
+    resolve = resolver.build(tables)
+    callers = [identity(f"journalist-{n}", "journalists") for n in range(4)]
+    callers += [identity(f"outsider-{n}", None) for n in range(4)]
+    answers: dict[str, list] = {caller["sub"]: [] for caller in callers}
+    start = threading.Barrier(len(callers))
+
+    def session(caller: dict) -> None:
+        start.wait()
+        for n in range(UPDATES_PER_THREAD // 2):
+            answers[caller["sub"]].append(call_with(resolve, "createNews", caller, input={
+                "id": f"news-{caller['sub']}-{n}", "data": json.dumps({"title": caller["sub"]})}))
+
+    threads = [threading.Thread(target=session, args=(caller,)) for caller in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    for sub, envelopes in answers.items():
+        assert len(envelopes) == UPDATES_PER_THREAD // 2
+        if sub.startswith("journalist"):
+            assert {(data_of(e)["ownerId"], data_of(e)["updatedBy"], data_of(e)["title"]) for e in envelopes} == {
+                (sub, sub, sub)}
+        else:
+            assert {e["error"]["errorType"] for e in envelopes} == {"Unauthorized"}

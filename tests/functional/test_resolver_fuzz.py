@@ -10,11 +10,11 @@ from graphql import is_non_null_type
 from hypothesis import strategies as st
 
 from appsync_calls import call, dump_tables, identity, seed
-from newsroom.entities import BY_NAME
-from handlers.resolver import ROUTES
 from infra.appsync_schema import load
+from newsroom.api import ROUTES
+from newsroom.entities import BY_NAME
 
-# Presence fields are engineer F's module, fuzzed by its own tests.
+# Presence fields have their own tests (test_presence.py).
 FIELDS = sorted(field for (_, field) in ROUTES if "Edit" not in field)
 IDS = st.sampled_from(["news-1", "conductor-1", "journal-1", "news-deleted", "", " x", "1731913200"])
 SCALARS = st.one_of(
@@ -77,17 +77,17 @@ CALLERS = st.builds(
 @given(field=st.sampled_from(FIELDS), caller=CALLERS, draw=st.data())
 def test_any_call_gets_an_envelope_and_a_refusal_changes_nothing(tables, field, caller, draw):
     arguments = draw.draw(arguments_for(field), label="arguments")
-    seed(BY_NAME["news"], "news-1", "journalist-1")
-    seed(BY_NAME["news"], "news-deleted", "volunteer-1", deleted=True)
-    seed(BY_NAME["conductors"], "conductor-1", "volunteer-1", scheduledDate="2025-11-18")
-    before = dump_tables()
-    envelope = call(field, caller, **arguments) if caller else call(field, anonymous=True, **arguments)
+    seed(tables, BY_NAME["news"], "news-1", "journalist-1")
+    seed(tables, BY_NAME["news"], "news-deleted", "volunteer-1", deleted=True)
+    seed(tables, BY_NAME["conductors"], "conductor-1", "volunteer-1", scheduledDate="2025-11-18")
+    before = dump_tables(tables)
+    envelope = call(tables, field, caller, **arguments) if caller else call(tables, field, anonymous=True, **arguments)
     assert set(envelope) in ({"data"}, {"error"})
     if "error" in envelope:
         assert envelope["error"]["errorType"] in (
             "ValidationError", "ConflictError", "NotFoundError", "Unauthorized"), envelope
         assert envelope["error"]["message"]
-        assert dump_tables() == before
+        assert dump_tables(tables) == before
 
 
 # ------------------------------------------------------------------ values nothing can store
@@ -160,17 +160,17 @@ def hostile_items(draw):
 @given(case=hostile_items(), update=st.booleans())
 def test_values_nothing_can_store_are_validation_errors_naming_the_field(tables, case, update):
     entity, data, item_id, field = case
-    seed(entity, f"{entity.id_prefix}-seeded", "journalist-1", scheduledDate="2025-11-18")
-    before = dump_tables()
+    seed(tables, entity, f"{entity.id_prefix}-seeded", "journalist-1", scheduledDate="2025-11-18")
+    before = dump_tables(tables)
     if update and item_id is None:
-        envelope = call(f"update{entity.type_name}", input={
+        envelope = call(tables, f"update{entity.type_name}", input={
             "id": f"{entity.id_prefix}-seeded", "expectedVersion": 1, "data": data})
     else:
-        envelope = call(f"create{entity.type_name}", input={"id": item_id, "data": data})
+        envelope = call(tables, f"create{entity.type_name}", input={"id": item_id, "data": data})
     assert "error" in envelope, envelope
     error = envelope["error"]
     assert error["errorType"] == "ValidationError", error
     assert field in error["message"], (field, error["message"])
-    assert dump_tables() == before
-    listed = call(f"list{entity.plural}")  # the table still serves everyone
+    assert dump_tables(tables) == before
+    listed = call(tables, f"list{entity.plural}")  # the table still serves everyone
     assert "error" not in listed and listed["data"]["items"], listed

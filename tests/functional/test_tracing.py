@@ -2,7 +2,8 @@
 resolver sends its subsegments to the X-Ray daemon, each DynamoDB call among them, and patches
 only what the handlers use (botocore, http.client). The other tests run with tracing disabled.
 
-The handler runs in a fresh interpreter: the X-Ray recorder and its patches are process-wide.
+The handler runs in a fresh interpreter, as deployed (built at import from its environment's
+TABLE_* variables): the X-Ray recorder and its patches are process-wide.
 """
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CALL_THE_RESOLVER = """
 import json, sys
 sys.path.insert(0, "tests/functional")
-from appsync_calls import call
+from appsync_calls import call_with
 from aws_xray_sdk.core.patcher import _PATCHED_MODULES
-envelope = call("createNews", None, input={"data": json.dumps({"title": "Flash Info 7h30"})})
+from handlers import resolver
+envelope = call_with(resolver.handler, "createNews", None, input={"data": json.dumps({"title": "Flash Info 7h30"})})
 print(json.dumps({"envelope": envelope, "patched": sorted(_PATCHED_MODULES)}))
 """
 
@@ -53,6 +55,7 @@ def test_the_resolver_traces_its_dynamodb_calls_in_lambda(tables):
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
             "_X_AMZN_TRACE_ID": "Root=1-67a0b1c2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1",
             "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:%d" % daemon.getsockname()[1],
+            **tables.env(),
         })
         done = subprocess.run([sys.executable, "-c", CALL_THE_RESOLVER], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=60)
@@ -71,5 +74,5 @@ def test_the_resolver_traces_its_dynamodb_calls_in_lambda(tables):
     dynamodb = [d for d in documents if d["name"] == "dynamodb"]  # botocore's service name
     assert [d["aws"]["operation"] for d in dynamodb] == ["PutItem"]  # a create is one PutItem
     assert dynamodb[0]["parent_id"] == handler["id"]
-    assert dynamodb[0]["aws"]["table_name"] == tables["TABLE_NEWS"]
+    assert dynamodb[0]["aws"]["table_name"] == tables.name("news")
     assert dynamodb[0]["namespace"] == "aws" and not dynamodb[0].get("fault")
