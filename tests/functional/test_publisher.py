@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -21,7 +22,7 @@ NEWS, CONDUCTORS = BY_NAME["news"], BY_NAME["conductors"]
 class FakeAppSync:
     """Captures each request; answers like AppSync (GraphQL errors for ids in `refuse`)."""
 
-    def __init__(self):
+    def __init__(self, certificate=None):
         self.requests: list[dict] = []
         self.refuse: set[str] = set()
         fake = self
@@ -44,8 +45,14 @@ class FakeAppSync:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        scheme = "http"
+        if certificate is not None:  # devstack.tls's: a server certificate signed by its own CA
+            tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls.load_cert_chain(certificate.cert_path, certificate.key_path)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/graphql"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_port}/graphql"
 
     def changes(self) -> list[dict]:
         return [request["body"]["variables"]["change"] for request in self.requests]
@@ -60,7 +67,7 @@ def fake_appsync():
 
 @pytest.fixture
 def appsync(fake_appsync):
-    """The fake AppSync, with records from tables that need not exist (API writes only)."""
+    """The fake AppSync, publishing API writes only (the records' NAMED tables need not exist)."""
     return fake_appsync
 
 
@@ -143,6 +150,27 @@ def test_refused_or_unreachable_publishes_are_reported_per_record(appsync):
     unreachable = publishing(NAMED, f"http://127.0.0.1:{port}/graphql")
     response = unreachable(batch(*records), CONTEXT)
     assert failed(response) == [r["dynamodb"]["SequenceNumber"] for r in records]
+
+
+def test_over_tls_the_publisher_trusts_the_ca_it_is_given(tmp_path, monkeypatch):
+    """The local stack's API speaks TLS with a certificate of its own CA: the publisher built
+    with that CA publishes; without it, the record fails (the process-wide trust store,
+    SSL_CERT_FILE, has no say)."""
+    from devstack import tls
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    certificate = tls.generate(tmp_path)
+    fake = FakeAppSync(certificate)
+    try:
+        news = record(NAMED, NEWS, "INSERT", None, stored(NEWS, "news-1"))
+        trusting = publisher.build(NAMED, graphql_url=fake.url, region="eu-west-3", cafile=str(certificate.ca_path))
+        assert failed(trusting(batch(news), CONTEXT)) == []
+        assert [change["id"] for change in fake.changes()] == ["news-1"]
+        untrusting = publishing(NAMED, fake.url)
+        assert failed(untrusting(batch(news), CONTEXT)) == [news["dynamodb"]["SequenceNumber"]]
+        assert len(fake.changes()) == 1
+    finally:
+        fake.server.shutdown()
 
 
 def test_a_record_from_an_unknown_table_fails_alone(appsync):
