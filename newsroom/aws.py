@@ -9,7 +9,6 @@ from functools import lru_cache
 from typing import Any
 
 
-
 @lru_cache(maxsize=16)
 def _client(service: str, endpoint_url: str | None, region: str | None, sdk_endpoint: str | None):
     import boto3  # imported on first use: keeps the handlers' cold import small
@@ -21,10 +20,6 @@ def client(service: str, endpoint_url: str | None = None, region: str | None = N
     """A boto3 client; a new one only for another endpoint or region (the SDK's standard
     variable is part of the key: it changes between test sessions)."""
     return _client(service, endpoint_url, region, os.environ.get("AWS_ENDPOINT_URL"))
-
-
-def dynamodb():  # TEMPORARY (core package move, step 2 removes it): use Tables.dynamodb()
-    return client("dynamodb")
 
 
 @lru_cache(maxsize=1)
