@@ -1,6 +1,6 @@
 """How one row of the legacy stores becomes a platform item: the rule the one-off migration
 (tools/migrate.py) and the bridge that keeps carrying the scheduled jobs' writes
-(handlers/bridge.py, newsroom/bridging.py) both apply, so an item is carried over the same way whoever carries it.
+(newsroom/bridging.py) both apply, so an item is carried over the same way whoever carries it.
 
 - The item is built by the API's own rules (newsroom.items: normalisation, versions, owner).
 - It is written only if the platform lacks it or holds an older version of it, with a
