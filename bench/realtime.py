@@ -146,12 +146,12 @@ def main() -> None:
     args = parser.parse_args()
     process.set_up()  # the sign-ins and the direct writes go to the stack's moto, never a real account
     with tempfile.TemporaryDirectory() as state:
-        process, url = start_stack(Path(state))
+        devstack, url = start_stack(Path(state))
         try:
             results = asyncio.run(measure(Path(state), args.mutations, args.direct_writes))
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+            devstack.send_signal(signal.SIGTERM)
+            devstack.wait(timeout=30)
     round_trip_p95 = percentile(results["round_trip"], 0.95)
     print(f"Real-time propagation through the local stack ({url}), A's answer → B's data:")
     report("baseline: mutation HTTPS round trip", results["round_trip"], None, round_trip_p95)

@@ -34,6 +34,11 @@ from newsroom.tables import Tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The resolver as infra/api.py configures it (metrics and INFO logs on), tracing off as in a
+# stack deployed without it; the environment still wins.
+RESOLVER_CONFIGURATION = {"POWERTOOLS_SERVICE_NAME": "saint-esprit-resolver",
+                          "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit", "POWERTOOLS_LOG_LEVEL": "INFO",
+                          "POWERTOOLS_TRACE_DISABLED": "true"}
 CALLS = 300
 ROUNDS = 5
 IMPORT_RUNS = 9
@@ -118,7 +123,7 @@ def import_seconds(modules: list[str], in_lambda: bool) -> dict[str, float]:
 
 
 def main() -> None:
-    process.set_up()
+    process.set_up(function_defaults=RESOLVER_CONFIGURATION)
     with local_aws("bench-overhead") as tables:
         warm = warm_overhead(tables)
         modules = ["boto3", "boto3, aws_xray_sdk.core", *(f"boto3, {module}" for module in MODULES)]

@@ -12,7 +12,7 @@ process-wide by nature and set here, once, before any stack starts:
 from __future__ import annotations
 
 import os
-from typing import MutableMapping
+from typing import Mapping, MutableMapping
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "devstack",
@@ -32,11 +32,13 @@ LAMBDA_DEFAULTS = {
 }
 
 
-def set_up(environ: MutableMapping[str, str] = os.environ) -> None:
-    """Fake credentials, no profile, the functions' defaults: call it first thing in main(),
-    before importing handlers/ or devstack.stack."""
+def set_up(environ: MutableMapping[str, str] = os.environ, *,
+           function_defaults: Mapping[str, str] = LAMBDA_DEFAULTS) -> None:
+    """Fake credentials, no profile, the functions' defaults (`function_defaults`: a benchmark
+    measuring a function as deployed passes infra's): call it first thing in main(), before
+    importing handlers/ or devstack.stack."""
     environ.update(FAKE_CREDENTIALS)
     for name in AWS_PROFILE_VARIABLES:
         environ.pop(name, None)
-    for name, value in LAMBDA_DEFAULTS.items():
+    for name, value in function_defaults.items():
         environ.setdefault(name, value)
