@@ -260,6 +260,20 @@ def test_unexpected_failures_are_internal_errors_without_a_stack_trace(tables, m
     assert "secret" not in error["message"] and "00000000-0000-4000-8000-000000000000" in error["message"]
 
 
+@pytest.mark.parametrize("event", [
+    {**appsync_event("getNews", {"id": "news-1"}, JOURNALIST), "info": {"parentTypeName": "Query", "fieldName": "getRadio"}},
+    {**appsync_event("getNews", {"id": "news-1"}, JOURNALIST), "info": {"parentTypeName": "Mutation", "fieldName": "getNews"}},
+    {**appsync_event("getNews", {"id": "news-1"}, JOURNALIST), "arguments": None},
+    {"identity": JOURNALIST},
+    [appsync_event("getNews", {"id": "news-1"}, JOURNALIST)],  # a batch: this resolver takes none
+], ids=["unknown field", "field of another type", "no arguments", "no info", "batch"])
+def test_events_no_field_of_the_schema_can_send_are_internal_errors(tables, event):
+    """AppSync sends none of these: an envelope all the same, the request id to find the log."""
+    error = error_of(resolver.build(tables)(event, LambdaContext()))
+    assert error == {"errorType": "InternalError", "errorInfo": None, "message":
+                     "internal error (request 00000000-0000-4000-8000-000000000000); please retry or report it"}
+
+
 def test_normalisation_on_write(tables):
     created = create(tables, BY_NAME["news"], {
         "title": "x", "duration": "2:05", "audioDuration": "1:02:03",
