@@ -77,7 +77,8 @@ test('someone opening an item later loads who is already editing it', async () =
   const simon = new EditPresence({ request: api.as(SIMON), subscribe: api.subscribe, selfId: SIMON.sub });
   assert.deepEqual((await simon.load('conductors', 'conductor-1')).map((e) => e.editorId), ['sub-clara']);
   await done();
-  await clara.close();
+  // Closed too: the expiry timer of the announcement Simon loaded would hold the run 90 s.
+  await Promise.all([clara.close(), simon.close()]);
 });
 
 test('the announcement is renewed while editing and not after', async () => {
