@@ -9,12 +9,10 @@ storage's behaviour measured in the same run on the same tables: a Scan of every
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from devstack import process
-from devstack.browser import CHROMIUM_ARGS, MissingTool, built_frontend, chromium, sign_in
+from devstack.browser import CHROMIUM_ARGS, MissingTool, chromium, sign_in, stack_for_browsers
 from devstack.seed import seed
 
 # A station's newsroom after a few months (the tables the app lists).
@@ -47,11 +45,6 @@ SESSION_IN_PAGE = """async ({ ids, switches }) => {
     return marks;
 }"""
 
-
-def without_stream_fan_out(stack) -> None:
-    """Seeding and the legacy writes would otherwise be published through the same process
-    while the sessions are timed (see bench/load.py)."""
-    stack._pollers.stop()
 
 
 def legacy_session(stack, ids: list[str]) -> dict[str, tuple[int, float]]:
@@ -138,21 +131,17 @@ def new_session(stack, ids: list[str]) -> dict[str, tuple[int, float]]:
 
 
 def main() -> int:
-    from devstack.stack import Stack
-
     process.set_up()  # fake credentials (everything goes to the stack's moto), the handlers' metrics off
     try:
-        chromium()
+        with stack_for_browsers() as stack:
+            stack.stop_stream_consumers()  # the seeding's fan-out stays out of the timed reads
+            written = seed(stack, COUNTS, prefix="session")
+            ids = [item["id"] for item in written if item["id"].startswith("session-news-")][:SAVES]
+            new = new_session(stack, ids)
+            legacy = legacy_session(stack, ids)
     except MissingTool as missing:
         print(missing, file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory() as state, \
-            Stack(port=0, state_dir=Path(state), frontend_dir=built_frontend()) as stack:
-        without_stream_fan_out(stack)
-        written = seed(stack, COUNTS, prefix="session")
-        ids = [item["id"] for item in written if item["id"].startswith("session-news-")][:SAVES]
-        new = new_session(stack, ids)
-        legacy = legacy_session(stack, ids)
 
     total = sum(COUNTS.values())
     print(f"app session on {total} items: boot, {VIEW_SWITCHES} view switches (load() each), "

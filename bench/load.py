@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 
 from devstack import process
-from devstack.browser import CHROMIUM_ARGS, MissingTool, built_frontend, chromium, sign_in
+from devstack.browser import CHROMIUM_ARGS, MissingTool, chromium, sign_in, stack_for_browsers
 from devstack.seed import seed, write_batches
 from newsroom.items import to_client
 
@@ -39,12 +37,6 @@ LOAD_IN_PAGE = """async () => {
         .reduce((sum, name) => sum + data[name].length, 0) };
 }"""
 
-
-def without_stream_fan_out(stack) -> None:
-    """Stop the stream pollers: seeding 5,000 items would otherwise publish 5,000 changes
-    through the same process (one GIL) while the loads are timed. The loads read the tables
-    only. (Stack has no public switch for this.)"""
-    stack._pollers.stop()
 
 
 def legacy_tables(stack, written: dict[str, list[dict]]) -> dict[str, str]:
@@ -112,24 +104,20 @@ def measure_load(stack, tables: dict[str, str]) -> tuple[dict[str, float], dict[
 
 
 def main() -> int:
-    from devstack.stack import Stack
-
     process.set_up()  # fake credentials (everything goes to the stack's moto), the handlers' metrics off
+    total = sum(COUNTS.values())
     try:
-        chromium()
+        with stack_for_browsers() as stack:
+            stack.stop_stream_consumers()  # the seeding's fan-out stays out of the timed reads
+            started = time.perf_counter()
+            written = {name: seed(stack, {name: count}, prefix="bench") for name, count in COUNTS.items()}
+            print(f"seeded {total} items ({', '.join(f'{n} {e}' for e, n in COUNTS.items())}) "
+                  f"in {time.perf_counter() - started:.1f} s")
+            tables = legacy_tables(stack, written)
+            new, legacy = measure_load(stack, tables)
     except MissingTool as missing:
         print(missing, file=sys.stderr)
         return 1
-    total = sum(COUNTS.values())
-    with tempfile.TemporaryDirectory() as state, \
-            Stack(port=0, state_dir=Path(state), frontend_dir=built_frontend()) as stack:
-        without_stream_fan_out(stack)
-        started = time.perf_counter()
-        written = {name: seed(stack, {name: count}, prefix="bench") for name, count in COUNTS.items()}
-        print(f"seeded {total} items ({', '.join(f'{n} {e}' for e, n in COUNTS.items())}) "
-              f"in {time.perf_counter() - started:.1f} s")
-        tables = legacy_tables(stack, written)
-        new, legacy = measure_load(stack, tables)
 
     print(f"\n{'load of ' + str(total) + ' items':44} {'requests':>9} {'time':>10} {'items':>7}")
     print(f"{'storage module load() in Chromium (median)':44} {new['requests']:9d} {new['ms']:8.0f} ms "

@@ -2,10 +2,10 @@
 benchmarks (bench/load.py, bench/app_session.py) launch, the built frontend the stack serves,
 and a demo user's sign-in.
 
-    from devstack.browser import CHROMIUM, CHROMIUM_ARGS, built_frontend, sign_in
+    from devstack.browser import CHROMIUM_ARGS, chromium, sign_in, stack_for_browsers
 
-    with Stack(port=0, state_dir=..., frontend_dir=built_frontend()) as stack:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with stack_for_browsers() as stack:       # Stack(port=0, frontend_dir=built_frontend(), ...)
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
         page = browser.new_context(ignore_https_errors=True).new_page()
         sign_in(page, stack, "journalist")        # the newsroom page, loaded and live
 
@@ -14,9 +14,12 @@ never downloads a browser here.
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
@@ -63,3 +66,15 @@ def sign_in(page, stack, username: str) -> None:
     page.get_by_test_id("signin-submit").click()
     page.wait_for_selector("body[data-ready='true']")
     page.wait_for_selector("[data-testid='connection-state'][data-state='Connected']")
+
+
+@contextlib.contextmanager
+def stack_for_browsers(**options) -> Iterator:
+    """A local stack on a free port serving the built frontend, its state in a temporary
+    folder; MissingTool first if Chromium is not installed. `options` go to `Stack`."""
+    from devstack.stack import Stack
+
+    chromium()
+    with tempfile.TemporaryDirectory() as state, \
+            Stack(port=0, state_dir=Path(state), frontend_dir=built_frontend(), **options) as stack:
+        yield stack

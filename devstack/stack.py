@@ -317,6 +317,14 @@ class Stack:
         users.write_text(json.dumps(self.users, indent=2) + "\n")
         users.chmod(0o600)
 
+    def stop_stream_consumers(self) -> None:
+        """Stop feeding the tables' streams to the publisher and invalidator: a benchmark that
+        seeds thousands of items and then times reads keeps the fan-out of those writes (one
+        process, one GIL) out of its figures. Writes are still stored; nobody is told of them."""
+        if self._pollers is not None:
+            self._pollers.stop()
+            self._pollers = None
+
     # ------------------------------------------------------------------------------ stop
     def stop(self) -> None:
         """Stop serving, save state if asked, stop moto, free the ports."""
@@ -325,9 +333,7 @@ class Stack:
         if self._thread is not None:
             self._thread.join(timeout=15)
             self._thread = None
-        if self._pollers is not None:
-            self._pollers.stop()
-            self._pollers = None
+        self.stop_stream_consumers()
         if self._bridge is not None:
             self._bridge.stop()
             self._bridge = None

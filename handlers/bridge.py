@@ -8,18 +8,11 @@ Environment: `LEGACY_TABLES` (JSON: legacy table name → entity, e.g.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Mapping
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-
-from handlers.environment import Handler, Misconfigured, from_environment
+from handlers.environment import Misconfigured, from_environment
+from handlers.runtime import Handler, stream_consumer
 from newsroom import bridging
-from newsroom.observability import logger, metrics, tracer
 from newsroom.tables import Tables
 
 
@@ -27,20 +20,7 @@ def build(tables: Tables, *, legacy_tables: Mapping[str, str]) -> Handler:
     """The bridge from the legacy tables named in `legacy_tables` (legacy table name → entity
     name) into `tables`; ValueError when a value is not an entity."""
     bridged = bridging.bridged_entities(legacy_tables)
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-
-    def carry_record(record: DynamoDBRecord) -> None:
-        bridging.carry_record(tables, bridged, record.raw_event)
-
-    @logger.inject_lambda_context
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics
-    def handler(event: dict, context: Any) -> dict:
-        return process_partial_response(
-            event=event, record_handler=carry_record, processor=processor, context=context
-        )
-
-    return handler
+    return stream_consumer(lambda record: bridging.carry_record(tables, bridged, record))
 
 
 def _deployed(environ: Mapping[str, str]) -> Handler:

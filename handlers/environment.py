@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Mapping
 
-Handler = Callable[[dict, Any], dict]
+from handlers.runtime import Handler
 
 
 class Misconfigured(RuntimeError):

@@ -11,12 +11,11 @@ import functools
 import json
 from typing import Any, Mapping
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from handlers.environment import Handler, Misconfigured, from_environment, integer, required
+from handlers.environment import Misconfigured, from_environment, integer, required
+from handlers.runtime import Handler, instrumented, stream_processor
 from newsroom import aws, invalidation
-from newsroom.observability import logger, metrics, tracer
 from newsroom.streams import StreamChange
 from newsroom.tables import Tables
 
@@ -33,14 +32,12 @@ def build(
     for the other arguments)."""
     rules = invalidation.Rules(media_prefix, dict(invalidation_paths or {}), max_paths)
     cloudfront = functools.partial(aws.client, "cloudfront", tables.endpoint_url, tables.region)
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    processor = stream_processor()
 
     def stale_paths(record: DynamoDBRecord) -> set[str]:
         return rules.stale_paths(StreamChange.from_record(record.raw_event, tables))
 
-    @logger.inject_lambda_context
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics
+    @instrumented
     def handler(event: dict, context: Any) -> dict:
         with processor(event["Records"], stale_paths, context):
             outcomes = processor.process()

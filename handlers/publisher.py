@@ -4,18 +4,11 @@
 Environment: the tables' `TABLE_*`, `GRAPHQL_URL` (the API) and `AWS_REGION` (its region)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-
-from handlers.environment import Handler, from_environment, required
+from handlers.environment import from_environment, required
+from handlers.runtime import Handler, stream_consumer
 from newsroom import publishing
-from newsroom.observability import logger, metrics, tracer
 from newsroom.tables import Tables
 
 
@@ -23,20 +16,7 @@ def build(tables: Tables, *, graphql_url: str, region: str, cafile: str | None =
     """The publisher of `tables`' changes to the API at `graphql_url` in `region`; `cafile`: an
     extra CA to trust for it (the local stack's own)."""
     appsync = publishing.AppSyncEndpoint(graphql_url, region, cafile)
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-
-    def publish_record(record: DynamoDBRecord) -> None:
-        publishing.publish_record(tables, appsync, record.raw_event)
-
-    @logger.inject_lambda_context
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics
-    def handler(event: dict, context: Any) -> dict:
-        return process_partial_response(
-            event=event, record_handler=publish_record, processor=processor, context=context
-        )
-
-    return handler
+    return stream_consumer(lambda record: publishing.publish_record(tables, appsync, record))
 
 
 def _deployed(environ: Mapping[str, str]) -> Handler:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from handlers.environment import Handler, from_environment, integer
+from handlers.environment import from_environment, integer
+from handlers.runtime import Handler, instrumented
 from newsroom import api, items
-from newsroom.observability import logger, metrics, tracer
 from newsroom.tables import Tables
 
 
@@ -14,9 +14,7 @@ def build(tables: Tables, *, retention_days: int = items.DEFAULT_RETENTION_DAYS)
     """The resolver over `tables`; a tombstone stays restorable `retention_days` (the stack's
     setting) before DynamoDB's TTL purges it."""
 
-    @logger.inject_lambda_context
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics
+    @instrumented
     def handler(event: dict, context: Any) -> dict:
         return api.resolve(tables, event, retention_days=retention_days,
                            request_id=getattr(context, "aws_request_id", None))

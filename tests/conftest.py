@@ -5,6 +5,7 @@ Tests never touch real AWS: credentials are fake and every SDK call goes to a mo
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -44,16 +45,32 @@ def moto_server():
     server.stop()
 
 
-@pytest.fixture
-def tables(moto_server, request):
-    """Fresh, empty tables for one test (unique prefix): a `Tables` reaching them through the
-    SDK's defaults (AWS_ENDPOINT_URL: the session's moto)."""
+@contextlib.contextmanager
+def fresh_tables(prefix: str):
+    """Every table of the platform, created empty under `prefix` and deleted afterwards: a
+    `Tables` reaching them through the SDK's defaults (AWS_ENDPOINT_URL: the session's moto)."""
     from devstack.provision import create_tables
     from newsroom.tables import Tables
 
-    named = Tables.named(f"t{abs(hash(request.node.nodeid)) % 10**8}")
+    named = Tables.named(prefix)
     dynamodb = named.dynamodb()
     create_tables(dynamodb, named)
-    yield named
-    for name in named.names.values():
-        dynamodb.delete_table(TableName=name)
+    try:
+        yield named
+    finally:
+        for name in named.names.values():
+            dynamodb.delete_table(TableName=name)
+
+
+@pytest.fixture
+def tables(moto_server, request):
+    """Fresh, empty tables for one test (a prefix of its own)."""
+    with fresh_tables(f"t{abs(hash(request.node.nodeid)) % 10**8}") as named:
+        yield named
+
+
+@pytest.fixture
+def other_tables(tables):
+    """A second set of fresh tables beside the test's own (another prefix)."""
+    with fresh_tables(f"{tables.name('news').rsplit('-', 1)[0]}-other") as other:
+        yield other

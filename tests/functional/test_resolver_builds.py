@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from appsync_calls import call_with, data_of, dump_tables, error_of, identity
 from handlers import resolver
 from newsroom.tables import Tables
 
 EDITOR = identity("journalist-1", "journalists")
-
-
-@pytest.fixture
-def other_tables(tables):
-    """A second set of tables beside the test's own (another prefix)."""
-    from devstack.provision import create_tables
-
-    other = Tables.named(f"{tables.name('news').rsplit('-', 1)[0]}-other")
-    dynamodb = other.dynamodb()
-    create_tables(dynamodb, other)
-    yield other
-    for name in other.names.values():
-        dynamodb.delete_table(TableName=name)
 
 
 def test_two_builds_over_two_tables_write_to_their_own_only(tables, other_tables):
