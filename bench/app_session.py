@@ -46,7 +46,6 @@ SESSION_IN_PAGE = """async ({ ids, switches }) => {
 }"""
 
 
-
 def legacy_session(stack, ids: list[str]) -> dict[str, tuple[int, float]]:
     """The old storage's traffic for the same session, boto3 straight to moto (no browser, no
     API: a lower bound of what it cost). Per phase: (DynamoDB requests, seconds)."""

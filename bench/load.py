@@ -38,7 +38,6 @@ LOAD_IN_PAGE = """async () => {
 }"""
 
 
-
 def legacy_tables(stack, written: dict[str, list[dict]]) -> dict[str, str]:
     """The same items in tables of the legacy app's shape: keyed on `id`, one attribute per
     field (what the app saved: its fields and timestamps, no packing, no index attributes)."""

@@ -122,7 +122,6 @@ def test_an_offline_browser_queues_its_edits_and_they_land_after_reconnect(signe
     expect(simon.get_by_test_id("outbox")).to_be_hidden()
 
 
-
 def test_an_offline_edit_that_collides_waits_for_a_decision_and_the_choice_settles_it(signed_in_page, stack):
     clara = signed_in_page("journalist")
     simon = signed_in_page("journalist2")

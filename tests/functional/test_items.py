@@ -197,7 +197,6 @@ def nested(depth: int) -> list:
     return value
 
 
-
 @pytest.mark.parametrize("entity, data, field", [
     (NEWS, {"duration": "inf"}, "duration"),
     (NEWS, {"duration": "-Infinity"}, "duration"),
