@@ -2,7 +2,7 @@
 //
 // infra/api.py writes, per field, the entity it is filtered on in place of __ENTITY__ (null for
 // `onPresenceChanged`: edit announcements are few and every open editor shows them) and the
-// newsroom's groups (handlers/auth.py) in place of __NEWSROOM_GROUPS__.
+// newsroom's groups (newsroom/auth.py) in place of __NEWSROOM_GROUPS__.
 //
 // Only the newsroom's groups may subscribe. The schema's `@aws_cognito_user_pools(cognito_groups:
 // ...)` on each field already says so; the request refuses anyone else as well, so a field

@@ -1,4 +1,4 @@
-"""The storage rules (handlers/items.py, handlers/auth.py) as plain functions: what the
+"""The storage rules (newsroom/items.py, newsroom/auth.py) as plain functions: what the
 resolver, the local stack and the migration all rely on."""
 from __future__ import annotations
 
