@@ -2,7 +2,8 @@
 DynamoDB access, shared by the Lambda entry points (`handlers/`), the infrastructure (`infra/`),
 the local stack (`devstack/`), the migration (`tools/`) and the benchmarks (`bench/`).
 
-The ground floor: nothing here imports from those folders, and nothing here reads its
-configuration from the process environment: the tables to use travel as a `Tables` value
-(newsroom/tables.py), built once by each entry point.
+The ground floor: nothing here imports from those folders, and nothing here reads the
+platform's configuration (which tables, which API, which distribution) from the process
+environment: the tables travel as a `Tables` value (newsroom/tables.py), built once by each entry
+point, the rest as arguments. Only the SDK's and Powertools' own variables apply here.
 """
