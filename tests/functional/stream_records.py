@@ -56,22 +56,13 @@ CONTEXT = LambdaContext(function_name="saint-esprit-stream")
 
 
 def cloudfront_distribution() -> str:
-    """A distribution in moto's CloudFront for the invalidator to invalidate; returns its id."""
-    import uuid
-
+    """A distribution in moto's CloudFront for the invalidator to invalidate (the local stack's
+    own, devstack/provision.py); returns its id."""
     import boto3
 
-    config = {
-        "CallerReference": str(uuid.uuid4()), "Comment": "site", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{
-            "Id": "site", "DomainName": "site.s3.eu-west-3.amazonaws.com",
-            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {
-            "TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
-            "TrustedSigners": {"Enabled": False, "Quantity": 0},
-            "ForwardedValues": {"QueryString": True, "Cookies": {"Forward": "none"}}, "MinTTL": 0},
-    }
-    return boto3.client("cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+    from devstack.provision import create_distribution
+
+    return create_distribution(boto3.client("cloudfront"), "site")
 
 
 def invalidations(distribution_id: str) -> list[list[str]]:
