@@ -153,8 +153,8 @@ class ApiTier(pulumi.ComponentResource):
 
     def _environment(self) -> dict[str, pulumi.Input[str]]:
         return {
-            **variables({entity_name: table.name for entity_name, table in self._args.tables.items()}),
-            **variables({PRESENCE.name: self._args.presence_table.name}),
+            **variables({**{entity: table.name for entity, table in self._args.tables.items()},
+                         PRESENCE.name: self._args.presence_table.name}),
             "TOMBSTONE_RETENTION_DAYS": str(self._args.tombstone_retention_days),
             "POWERTOOLS_SERVICE_NAME": "saint-esprit-resolver",
             "POWERTOOLS_METRICS_NAMESPACE": "SaintEsprit",
